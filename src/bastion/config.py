@@ -1,0 +1,133 @@
+"""One typed settings object, read from ``bastion.toml`` and ``BASTION_*`` environment variables.
+
+Environment variables override the file: ``BASTION_STORE__URL`` sets ``[store] url``; a few
+common secrets have short names (``BASTION_SERVER_SECRET``, ``BASTION_ADMIN_TOKEN``,
+``BASTION_DATABASE_URL``, ``BASTION_REDIS_URL``). Each capability owns its own section model in
+its package (``bastion.<capability>.settings``) so that adding a setting touches one file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bastion.audit.settings import AuditSettings
+from bastion.diligence.settings import ScreeningSettings
+from bastion.guard.settings import GuardSettings
+from bastion.policy.settings import PolicySettings
+from bastion.vault.settings import VaultSettings
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = 8080
+    replica_id: str = "gw-1"
+    max_body_bytes: int = 1_048_576
+    # HMAC key for API-key hashes and content salts; must be set outside the demo.
+    server_secret: str = ""
+    admin_token: str = ""
+    stage_timeout_s: float = 2.0
+    # Header set by a trusted edge proxy with the client's ISO country code.
+    country_header: str = "x-bastion-country"
+    trust_country_header: bool = False
+
+
+class StoreSettings(Section):
+    url: str = "sqlite+aiosqlite:///var/bastion.db"
+    echo: bool = False
+
+
+class CounterSettings(Section):
+    backend: Literal["memory", "redis"] = "memory"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    prefix: str = "bastion:rl"
+
+
+class LimitSettings(Section):
+    """Defaults used when an org or key has no explicit limit (0 = unlimited)."""
+
+    key_rpm: int = 600
+    key_tpm: int = 200_000
+    org_rpm: int = 3_000
+    org_tpm: int = 1_000_000
+
+
+class UpstreamSettings(Section):
+    base_url: str
+    api_key_env: str | None = None
+    timeout_s: float = 60.0
+    connect_timeout_s: float = 5.0
+
+
+class ModelSettings(Section):
+    upstreams: list[UpstreamSettings]
+    # Name the upstream knows the model by, when it differs from the public name.
+    upstream_model: str | None = None
+    tier: Literal["open", "standard", "frontier", "restricted"] = "standard"
+    family: str = "default"
+    release_stage: Literal["ga", "preview", "prerelease"] = "ga"
+
+
+class PipelineSettings(Section):
+    stages: list[str] = Field(
+        default_factory=lambda: ["authenticate", "account_gate", "rate_limit"]
+    )
+    # Stages an operator explicitly lets fail open (audited); everything else fails closed.
+    fail_open: list[str] = Field(default_factory=list)
+
+
+class Settings(Section):
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    counters: CounterSettings = Field(default_factory=CounterSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    models: dict[str, ModelSettings] = Field(default_factory=dict)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
+    screening: ScreeningSettings = Field(default_factory=ScreeningSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    guard: GuardSettings = Field(default_factory=GuardSettings)
+    vault: VaultSettings = Field(default_factory=VaultSettings)
+
+
+_SHORT_ENV = {
+    "BASTION_SERVER_SECRET": ("server", "server_secret"),
+    "BASTION_ADMIN_TOKEN": ("server", "admin_token"),
+    "BASTION_DATABASE_URL": ("store", "url"),
+    "BASTION_REDIS_URL": ("counters", "redis_url"),
+}
+
+
+def _overlay_env(data: dict[str, Any], environ: dict[str, str]) -> None:
+    for name, value in environ.items():
+        if name in _SHORT_ENV:
+            section, key = _SHORT_ENV[name]
+            data.setdefault(section, {})[key] = value
+        elif name.startswith("BASTION_") and "__" in name:
+            path = name[len("BASTION_") :].lower().split("__")
+            node = data
+            for part in path[:-1]:
+                node = node.setdefault(part, {})
+            node[path[-1]] = value
+
+
+def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read settings from ``path`` (or ``$BASTION_CONFIG``, or ``./bastion.toml`` if present)."""
+    env = dict(os.environ if environ is None else environ)
+    candidate = path or env.get("BASTION_CONFIG")
+    data: dict[str, Any] = {}
+    if candidate is None and Path("bastion.toml").exists():
+        candidate = "bastion.toml"
+    if candidate is not None:
+        with open(candidate, "rb") as fh:
+            data = tomllib.load(fh)
+    _overlay_env(data, env)
+    return Settings.model_validate(data)

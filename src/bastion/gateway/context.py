@@ -1,0 +1,133 @@
+"""The request context that flows through the decision pipeline, and the verdicts stages return."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Decision(str, Enum):
+    ALLOW = "allow"
+    DENY = "deny"
+    FLAG = "flag"  # allowed, but marked for review (e.g. a grey-band guard score)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What one stage decided, and why (invariant 3: every denial names what fired)."""
+
+    decision: Decision
+    reason: str = "ok"  # machine-readable reason code, e.g. "invalid_api_key", "policy.frontier_tier"
+    message: str = ""  # one readable sentence for the client / officer
+    evidence: dict[str, Any] = field(default_factory=dict)
+    http_status: int = 403
+    retry_after_s: float | None = None
+
+    @property
+    def denied(self) -> bool:
+        return self.decision is Decision.DENY
+
+
+ALLOW = Verdict(Decision.ALLOW)
+
+
+def allow(**evidence: Any) -> Verdict:
+    return Verdict(Decision.ALLOW, evidence=evidence) if evidence else ALLOW
+
+
+def deny(reason: str, message: str, status: int = 403, **evidence: Any) -> Verdict:
+    return Verdict(Decision.DENY, reason, message, evidence, status)
+
+
+@dataclass(slots=True)
+class Principal:
+    """Who is calling: resolved from the API key by the authenticate stage."""
+
+    org_id: str
+    org_name: str
+    org_status: str
+    key_id: str
+    key_prefix: str
+    key_status: str
+    user_id: str | None = None
+    tier: int = 0
+    country: str | None = None
+    programmes: tuple[str, ...] = ()
+    screening_state: str = "unscreened"  # unscreened | clear | review | block
+    keep_content: bool = False
+    rpm_limit: int | None = None
+    tpm_limit: int | None = None
+    key_rpm_limit: int | None = None
+    key_tpm_limit: int | None = None
+    declared_use: str | None = None
+
+
+@dataclass(slots=True)
+class GuardAssessment:
+    """Hazard scores for one text (prompt, answer or stream window)."""
+
+    scores: dict[str, float]
+    flagged: list[str]
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class StageRecord:
+    stage: str
+    verdict: Verdict
+    elapsed_us: int
+
+
+@dataclass(slots=True)
+class RequestContext:
+    request_id: str
+    route: str  # "chat.completions" | "completions" | "embeddings" | "models"
+    body: dict[str, Any]
+    api_key: str | None
+    headers: dict[str, str]
+    client_ip: str | None = None
+    model: str | None = None
+    stream: bool = False
+    received_at: float = field(default_factory=time.time)
+    principal: Principal | None = None
+    request_country: str | None = None
+    guard_input: GuardAssessment | None = None
+    guard_output: GuardAssessment | None = None
+    trail: list[StageRecord] = field(default_factory=list)
+    final: Verdict = ALLOW
+    deciding_stage: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    answer_text: str = ""
+    upstream_status: int | None = None
+    # Per-stage extra facts for the audit record (policy ids, rate-limit counters, ...).
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def prompt_text(self) -> str:
+        """All user-visible input text of the request, in order (messages, prompt or input)."""
+        return "\n".join(iter_input_texts(self.body))
+
+
+def iter_input_texts(body: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    messages = body.get("messages")
+    if isinstance(messages, list):
+        for m in messages:
+            if not isinstance(m, dict):
+                continue
+            content = m.get("content")
+            if isinstance(content, str):
+                out.append(content)
+            elif isinstance(content, list):
+                for part in content:
+                    if isinstance(part, dict) and isinstance(part.get("text"), str):
+                        out.append(part["text"])
+    for key in ("prompt", "input"):
+        value = body.get(key)
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(v for v in value if isinstance(v, str))
+    return out

@@ -1,0 +1,11 @@
+"""Settings for the guard capability (section of `bastion.toml`)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class GuardSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False

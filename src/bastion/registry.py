@@ -1,0 +1,41 @@
+"""Where capabilities plug in, by dotted name, so adding one touches this list and nothing else.
+
+Each entry is ``"module:attribute"``, imported lazily:
+
+* ``STAGES``: pipeline stage name -> factory ``(services) -> Stage``.
+* ``INSTALLERS``: ``async (services) -> None`` run at start-up, in order; each sets up one
+  capability on the shared ``Services`` (audit log, screening index, policy engine, guard...).
+* ``ADMIN_ROUTERS``: FastAPI ``APIRouter`` objects mounted under ``/admin``.
+* ``CLI_COMMANDS``: click commands or groups added to ``bastion``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+STAGES: dict[str, str] = {
+    "authenticate": "bastion.gateway.stages.auth:build",
+    "account_gate": "bastion.gateway.stages.account:build",
+    "rate_limit": "bastion.gateway.stages.ratelimit:build",
+}
+
+INSTALLERS: list[str] = []
+
+ADMIN_ROUTERS: list[str] = [
+    "bastion.gateway.admin:router",
+]
+
+CLI_COMMANDS: list[str] = [
+    "bastion.gateway.cli:serve",
+    "bastion.gateway.cli:demo",
+    "bastion.gateway.cli:db",
+    "bastion.gateway.cli:org",
+    "bastion.gateway.cli:key",
+    "bastion.gateway.cli:demo_upstream",
+]
+
+
+def load(ref: str) -> Any:
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)

@@ -1,0 +1,10 @@
+"""Every table of every capability on one ``metadata`` (imported by Alembic's env and by tests)."""
+
+from __future__ import annotations
+
+from bastion.store.schema import metadata
+
+# Capabilities register their tables by importing their table modules here.
+# (Each import adds Table objects to the shared ``metadata``.)
+
+__all__ = ["metadata"]
