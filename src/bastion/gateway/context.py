@@ -62,6 +62,7 @@ class Principal:
     key_rpm_limit: int | None = None
     key_tpm_limit: int | None = None
     declared_use: str | None = None
+    org_version: int = 1  # bumped on every org change; caches key on it
 
 
 @dataclass(slots=True)

@@ -1,0 +1,372 @@
+"""The proxied OpenAI routes: parse, decide, forward, relay, record.
+
+Order matters for the invariants: every response (allowed, refused or failed) is released only
+after ``record_decision`` returned (the record is durable); for a stream, the input decision is
+recorded before the first byte and a closing record when the stream ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from bastion.gateway.asgi import Receive, Scope, Send, read_body, send_bytes, send_error
+from bastion.gateway.context import Decision, RequestContext, Verdict, deny
+from bastion.gateway.errors import GatewayError, error_body
+from bastion.gateway.metrics import REQUESTS, TOKENS, UPSTREAM_SECONDS
+from bastion.gateway.pipeline import Pipeline
+from bastion.gateway.sse import SseParser, event
+from bastion.gateway.stages.ratelimit import RateLimit
+from bastion.gateway.upstream import Route
+from bastion.gateway.validation import validate
+
+if TYPE_CHECKING:
+    from bastion.services import Services
+
+log = logging.getLogger("bastion.proxy")
+
+ROUTES = {
+    "/v1/chat/completions": ("chat.completions", "/chat/completions"),
+    "/v1/completions": ("completions", "/completions"),
+    "/v1/embeddings": ("embeddings", "/embeddings"),
+}
+AUTH_STAGES = ("authenticate", "account_gate")
+SSE_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache"),
+               (b"x-accel-buffering", b"no")]
+
+
+def new_request_id() -> str:
+    return "req_" + secrets.token_hex(12)
+
+
+def bearer_key(headers: dict[str, str]) -> str | None:
+    auth = headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip() or None
+    return None
+
+
+class Proxy:
+    def __init__(self, services: Services, pipeline: Pipeline) -> None:
+        self.services = services
+        self.pipeline = pipeline
+        self.rate_limit = next((s for s in pipeline.stages if isinstance(s, RateLimit)), None)
+        self.max_body = services.settings.server.max_body_bytes
+
+    def new_context(self, route: str, headers: dict[str, str], client: Any) -> RequestContext:
+        srv = self.services.settings.server
+        ctx = RequestContext(new_request_id(), route, {}, bearer_key(headers), headers,
+                             client_ip=client[0] if client else None)
+        if srv.trust_country_header:
+            country = headers.get(srv.country_header)
+            if country and len(country) == 2 and country.isalpha():
+                ctx.request_country = country.upper()
+        return ctx
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        route, upstream_path = ROUTES[path]
+        ctx = self.new_context(route, _headers(scope), scope.get("client"))
+        try:
+            raw = await read_body(scope, receive, self.max_body)
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                raise GatewayError(400, f"We could not parse the JSON body of your request ({exc.msg}).",
+                                   "invalid_json") from exc
+            ctx.body = validate(route, body)
+        except GatewayError as exc:
+            await self.refuse(ctx, send, Verdict(Decision.DENY, exc.code, exc.message, {}, exc.status), "parse")
+            return
+        ctx.model = body["model"]
+        ctx.stream = bool(body.get("stream"))
+        target = self.services.upstreams.route(body["model"])
+        if target is None:
+            verdict = await self.pipeline.run(ctx, only=AUTH_STAGES)
+            if not verdict.denied:
+                verdict = deny("model_not_found",
+                               f"The model '{ctx.model}' does not exist or you do not have access to it.", 404)
+                ctx.final, ctx.deciding_stage = verdict, "router"
+        else:
+            verdict = await self.pipeline.run(ctx)
+        if verdict.denied:
+            await self.refuse(ctx, send, verdict, ctx.deciding_stage or "pipeline")
+            return
+        assert target is not None
+        await self.forward(ctx, send, target, upstream_path, raw)
+
+    # -- refusals ------------------------------------------------------------------------
+    async def refuse(self, ctx: RequestContext, send: Send, verdict: Verdict, stage: str) -> None:
+        ctx.final = verdict
+        ctx.deciding_stage = ctx.deciding_stage or stage
+        await self.record(ctx, "decision")
+        headers = [(b"x-request-id", ctx.request_id.encode())]
+        if verdict.retry_after_s is not None:
+            headers.append((b"retry-after", str(max(1, round(verdict.retry_after_s))).encode()))
+        REQUESTS.labels(ctx.route, "deny", verdict.reason).inc()
+        await send_error(send, verdict.http_status, verdict.message, verdict.reason, headers,
+                         bastion={"request_id": ctx.request_id, "stage": ctx.deciding_stage,
+                                  "reason": verdict.reason})
+
+    async def record(self, ctx: RequestContext, phase: str) -> None:
+        # Invariant 2: a failure to record is a failure of the request, never a silent pass.
+        await self.services.record_decision(ctx, phase)
+
+    # -- forwarding ----------------------------------------------------------------------
+    async def forward(self, ctx: RequestContext, send: Send, target: Route, path: str, raw: bytes) -> None:
+        body = ctx.body
+        rewrite = False
+        if target.upstream_model != ctx.model:
+            body["model"] = target.upstream_model
+            rewrite = True
+        injected_usage = False
+        if ctx.stream:
+            so = body.get("stream_options") or {}
+            if not so.get("include_usage"):
+                # Ask for usage so TPM limits see streamed tokens; the extra chunk is not relayed.
+                body["stream_options"] = {**so, "include_usage": True}
+                injected_usage = rewrite = True
+        payload = orjson.dumps(body) if rewrite else raw
+        started = time.perf_counter()
+        try:
+            resp = await self.services.upstreams.send(target, path, payload)
+        except GatewayError as exc:
+            ctx.deciding_stage = "upstream"
+            await self.refuse(ctx, send, Verdict(Decision.DENY, exc.code, exc.message, {}, exc.status), "upstream")
+            return
+        UPSTREAM_SECONDS.labels(ctx.model or "").observe(time.perf_counter() - started)
+        ctx.upstream_status = resp.status
+        try:
+            if ctx.stream and resp.status == 200:
+                await self.relay_stream(ctx, send, resp, injected_usage)
+            else:
+                try:
+                    data = await resp.read()
+                except TimeoutError:
+                    ctx.deciding_stage = "upstream"
+                    await self.refuse(ctx, send, deny("upstream_timeout", "The upstream model server timed out.",
+                                                      504), "upstream")
+                    return
+                await self.relay_whole(ctx, send, resp.status, resp.headers.get("content-type"), data)
+        finally:
+            resp.release()
+
+    async def relay_whole(self, ctx: RequestContext, send: Send, status: int, ctype: str | None,
+                          data: bytes) -> None:
+        headers = [(b"x-request-id", ctx.request_id.encode())]
+        if status >= 400:
+            ctx.final = Verdict(Decision.DENY, "upstream_error", f"upstream answered {status}", {}, status)
+            ctx.deciding_stage = "upstream"
+            await self.record(ctx, "decision")
+            REQUESTS.labels(ctx.route, "deny", "upstream_error").inc()
+            await send_bytes(send, status, _openai_error(status, data), headers)
+            return
+        try:
+            doc = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            doc = None
+        if not isinstance(doc, dict):
+            await self.refuse(ctx, send, deny("upstream_invalid", "The upstream returned an invalid response.", 502),
+                              "upstream")
+            return
+        self.take_usage(ctx, doc.get("usage"))
+        ctx.answer_text = _answer_text(doc)
+        guard = self.services.answer_guard
+        if guard is not None and ctx.route != "embeddings":
+            verdict = await self.run_output_guard(guard.check_answer(ctx, ctx.answer_text))
+            if verdict.denied:
+                ctx.final, ctx.deciding_stage = verdict, "output_guard"
+                data = orjson.dumps(_filtered(doc, ctx.route))
+        await self.after_usage(ctx)
+        await self.record(ctx, "decision")
+        REQUESTS.labels(ctx.route, ctx.final.decision.value, ctx.final.reason).inc()
+        if ctype:
+            headers.append((b"content-type", ctype.encode()))
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [*headers, (b"content-length", str(len(data)).encode())]
+                    if ctype else [(b"content-type", b"application/json"), *headers,
+                                   (b"content-length", str(len(data)).encode())]})
+        await send({"type": "http.response.body", "body": data})
+
+    async def relay_stream(self, ctx: RequestContext, send: Send, resp: Any, injected_usage: bool) -> None:
+        await self.record(ctx, "decision")  # the input decision is durable before the first byte
+        REQUESTS.labels(ctx.route, ctx.final.decision.value, ctx.final.reason).inc()
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [*SSE_HEADERS, (b"x-request-id", ctx.request_id.encode())]})
+        guard = self.services.answer_guard
+        monitor = guard.stream_monitor(ctx) if guard is not None else None
+        parser = SseParser()
+        parts: list[str] = []
+        last: dict[str, Any] = {}
+        stop: Verdict | None = None
+        ending = "complete"
+        try:
+            async for chunk in resp.content.iter_any():
+                out: list[bytes] = []
+                for ev in parser.feed(chunk):
+                    if ev.done and monitor is not None:
+                        stop = self.check_monitor(monitor.finish)
+                        if stop is not None:
+                            break
+                    obj = ev.json()
+                    if isinstance(obj, dict):
+                        last = obj
+                        if obj.get("usage"):
+                            self.take_usage(ctx, obj["usage"])
+                            if injected_usage and not obj.get("choices"):
+                                continue
+                        delta = _delta_text(obj)
+                        if delta:
+                            parts.append(delta)
+                            if monitor is not None:
+                                stop = self.check_monitor(lambda d=delta: monitor.feed(d))  # type: ignore[misc]
+                                if stop is not None:
+                                    break
+                    out.append(ev.raw)
+                if out:
+                    await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
+                if stop is not None:
+                    break
+        except TimeoutError:
+            ending = "upstream_timeout"
+        except Exception as exc:  # noqa: BLE001 - the upstream broke mid-stream; end cleanly, record why
+            ending = f"upstream_error:{type(exc).__name__}"
+        tail: bytes
+        if stop is not None:
+            ending = "content_filter"
+            ctx.final, ctx.deciding_stage = stop, "output_guard"
+            tail = event(_filter_chunk(last, ctx)) + event(
+                {"error": {"message": stop.message or "The answer was stopped by the usage policy.",
+                           "type": "content_filter", "code": stop.reason, "param": None}})
+        elif ending != "complete":
+            tail = event({"error": {"message": "The upstream stream ended abnormally.", "type": "api_error",
+                                    "code": ending.split(":")[0], "param": None}})
+        else:
+            tail = parser.tail()
+        ctx.answer_text = "".join(parts)
+        ctx.facts["stream"] = {"ended": ending}
+        await self.after_usage(ctx)
+        try:
+            await self.record(ctx, "stream_end")
+        finally:
+            await send({"type": "http.response.body", "body": tail, "more_body": False})
+
+    def check_monitor(self, step: Any) -> Verdict | None:
+        try:
+            verdict = step()
+        except Exception:  # noqa: BLE001 - fail closed: a broken output guard stops the stream
+            log.exception("stream monitor failed")
+            return Verdict(Decision.DENY, "internal", "The answer could not be checked and was stopped.",
+                           {"stage": "output_guard"}, 503)
+        return verdict if verdict is not None and verdict.denied else None
+
+    async def run_output_guard(self, awaitable: Any) -> Verdict:
+        try:
+            verdict: Verdict = await awaitable
+            return verdict
+        except Exception:  # noqa: BLE001 - fail closed
+            log.exception("output guard failed")
+            return Verdict(Decision.DENY, "internal", "The answer could not be checked and was withheld.",
+                           {"stage": "output_guard"}, 503)
+
+    def take_usage(self, ctx: RequestContext, usage: Any) -> None:
+        if isinstance(usage, dict):
+            pt, ct = usage.get("prompt_tokens"), usage.get("completion_tokens")
+            ctx.prompt_tokens = pt if isinstance(pt, int) else ctx.prompt_tokens
+            ctx.completion_tokens = ct if isinstance(ct, int) else ctx.completion_tokens
+
+    async def after_usage(self, ctx: RequestContext) -> None:
+        model = ctx.model or ""
+        if ctx.prompt_tokens:
+            TOKENS.labels(model, "prompt").inc(ctx.prompt_tokens)
+        if ctx.completion_tokens:
+            TOKENS.labels(model, "completion").inc(ctx.completion_tokens)
+        if self.rate_limit is not None:
+            await self.rate_limit.record_usage(ctx)
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+
+
+def _openai_error(status: int, data: bytes) -> bytes:
+    """Pass an upstream error through, in OpenAI shape whatever the upstream sent."""
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        doc = None
+    if isinstance(doc, dict) and isinstance(doc.get("error"), dict):
+        return data
+    message = doc.get("message") if isinstance(doc, dict) and isinstance(doc.get("message"), str) else None
+    if message is None:
+        message = data[:200].decode("utf-8", "replace") or f"upstream error {status}"
+    return error_body(status, f"Upstream error: {message}", "upstream_error")
+
+
+def _answer_text(doc: dict[str, Any]) -> str:
+    out: list[str] = []
+    for choice in doc.get("choices") or ():
+        if not isinstance(choice, dict):
+            continue
+        msg = choice.get("message")
+        if isinstance(msg, dict):
+            if isinstance(msg.get("content"), str):
+                out.append(msg["content"])
+            for call in msg.get("tool_calls") or ():
+                fn = call.get("function") if isinstance(call, dict) else None
+                if isinstance(fn, dict):
+                    out.append(f"{fn.get('name', '')}({fn.get('arguments', '')})")
+        elif isinstance(choice.get("text"), str):
+            out.append(choice["text"])
+    return "\n".join(out)
+
+
+def _delta_text(obj: dict[str, Any]) -> str:
+    choices = obj.get("choices")
+    if not choices or not isinstance(choices, list):
+        return ""
+    c = choices[0]
+    if not isinstance(c, dict):
+        return ""
+    delta = c.get("delta")
+    if isinstance(delta, dict):
+        text = delta.get("content")
+        calls = delta.get("tool_calls")
+        if isinstance(calls, list):
+            args = "".join(str((tc.get("function") or {}).get("arguments", "")) for tc in calls
+                           if isinstance(tc, dict))
+            return (text or "") + args
+        return text if isinstance(text, str) else ""
+    text = c.get("text")
+    return text if isinstance(text, str) else ""
+
+
+def _filtered(doc: dict[str, Any], route: str) -> dict[str, Any]:
+    """The upstream's answer with its content withheld, as OpenAI marks filtered output."""
+    out = dict(doc)
+    choices = []
+    for c in doc.get("choices") or ():
+        if not isinstance(c, dict):
+            continue
+        c = dict(c, finish_reason="content_filter")
+        if route == "chat.completions":
+            c["message"] = {"role": "assistant", "content": None}
+        else:
+            c["text"] = ""
+        choices.append(c)
+    out["choices"] = choices
+    return out
+
+
+def _filter_chunk(last: dict[str, Any], ctx: RequestContext) -> dict[str, Any]:
+    kind = "chat.completion.chunk" if ctx.route == "chat.completions" else "text_completion"
+    choice: dict[str, Any] = {"index": 0, "finish_reason": "content_filter"}
+    if ctx.route == "chat.completions":
+        choice["delta"] = {}
+    else:
+        choice["text"] = ""
+    return {"id": last.get("id", ctx.request_id), "object": kind, "created": last.get("created", int(time.time())),
+            "model": last.get("model", ctx.model), "choices": [choice]}

@@ -1,0 +1,1 @@
+"""The gateway's own pipeline stages: authenticate, account gate, rate limit."""

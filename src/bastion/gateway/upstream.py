@@ -1,0 +1,77 @@
+"""Upstream inference servers: pooled keep-alive HTTP connections, failover on connect errors.
+
+Only a connection failure moves on to the model's next upstream: once a request has been sent it
+may have been executed, so a timeout or an HTTP error is reported, not retried.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import aiohttp
+
+from bastion.config import ModelSettings, UpstreamSettings
+from bastion.gateway.errors import GatewayError
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    name: str
+    settings: ModelSettings
+
+    @property
+    def upstream_model(self) -> str:
+        return self.settings.upstream_model or self.name
+
+
+class UpstreamPool:
+    def __init__(self, models: Mapping[str, ModelSettings]) -> None:
+        self.routes = {name: Route(name, m) for name, m in models.items()}
+        self._session: aiohttp.ClientSession | None = None
+
+    def route(self, model: str) -> Route | None:
+        return self.routes.get(model)
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=0, limit_per_host=256, keepalive_timeout=60,
+                                             ttl_dns_cache=300, enable_cleanup_closed=True)
+            self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False,
+                                                  skip_auto_headers=("User-Agent",))
+        return self._session
+
+    async def send(self, route: Route, path: str, body: bytes) -> aiohttp.ClientResponse:
+        """POST ``body`` to ``path`` on the first reachable upstream of ``route``.
+
+        The caller must release the response. Raises GatewayError 502 (unreachable) or 504 (timeout).
+        """
+        last_error = "no upstream configured"
+        for up in route.settings.upstreams:
+            try:
+                return await self.session().post(
+                    up.base_url.rstrip("/") + path, data=body, headers=_headers(up),
+                    timeout=aiohttp.ClientTimeout(total=None, connect=up.connect_timeout_s,
+                                                  sock_read=up.timeout_s))
+            except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError) as exc:
+                last_error = type(exc).__name__
+                continue
+            except TimeoutError as exc:
+                raise GatewayError(504, "The upstream model server timed out.", "upstream_timeout") from exc
+            except aiohttp.ClientError as exc:
+                raise GatewayError(502, "The upstream model server failed.", "upstream_error") from exc
+        raise GatewayError(502, f"The upstream model server is unreachable ({last_error}).", "upstream_unreachable")
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+def _headers(up: UpstreamSettings) -> dict[str, str]:
+    headers = {"Content-Type": "application/json"}
+    if up.api_key_env:
+        key = os.environ.get(up.api_key_env)
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+    return headers
