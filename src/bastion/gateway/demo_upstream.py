@@ -114,7 +114,8 @@ class DemoUpstream:
                       send: Send) -> None:
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"text/event-stream")]})
-        cid, created, model = "demo-" + hashlib.sha256(orjson.dumps(body)).hexdigest()[:16], int(time.time()), body.get("model")
+        cid = "demo-" + hashlib.sha256(orjson.dumps(body)).hexdigest()[:16]
+        created, model = int(time.time()), body.get("model")
         kind = "chat.completion.chunk" if chat else "text_completion"
         content = message.get("content") or ""
         pieces = [w + " " for w in content.split(" ")] if content else []

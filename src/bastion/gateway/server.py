@@ -36,7 +36,6 @@ class BackgroundServer:
         self.host = host
         self.port = port or free_port()
         self.server = uvicorn.Server(uvicorn_config(app, host, self.port))
-        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:

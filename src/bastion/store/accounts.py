@@ -148,12 +148,13 @@ class AccountStore:
         key = generate_key()
         prefix = key_prefix(key)
         assert prefix is not None
-        row = {"id": new_id("key"), "org_id": org_id, "user_id": user_id, "name": name, "prefix": prefix,
+        key_id = new_id("key")
+        row = {"id": key_id, "org_id": org_id, "user_id": user_id, "name": name, "prefix": prefix,
                "hmac": hash_key(self._secret, key), "status": "active", "rpm_limit": rpm_limit,
                "tpm_limit": tpm_limit, "version": 1, "created_at": now(), "revoked_at": None}
         async with self.engine.begin() as conn:
             await conn.execute(api_keys.insert().values(**row))
-        return IssuedKey(row["id"], key, prefix, org_id)
+        return IssuedKey(key_id, key, prefix, org_id)
 
     async def revoke_key(self, key_id: str) -> dict[str, Any]:
         async with self.engine.begin() as conn:
