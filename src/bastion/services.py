@@ -51,7 +51,7 @@ class Services:
         for closer in reversed(self.closers):
             try:
                 await closer()
-            except Exception:  # noqa: BLE001 - keep closing the rest
+            except Exception:
                 log.exception("error while closing")
         await self.upstreams.close()
         await self.counters.close()

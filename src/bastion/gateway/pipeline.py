@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from bastion.gateway.context import Decision, RequestContext, StageRecord, Verdict
+from bastion.gateway.metrics import STAGE_SECONDS
 
 log = logging.getLogger("bastion.pipeline")
 
@@ -64,5 +65,7 @@ class Pipeline:
             else:
                 verdict = Verdict(Decision.DENY, "internal", "the request could not be checked and was refused",
                                   {"stage": stage.name, "error": kind}, 503)
-        ctx.trail.append(StageRecord(stage.name, verdict, (time.perf_counter_ns() - start) // 1000))
+        elapsed_ns = time.perf_counter_ns() - start
+        ctx.trail.append(StageRecord(stage.name, verdict, elapsed_ns // 1000))
+        STAGE_SECONDS.labels(stage.name).observe(elapsed_ns / 1e9)
         return verdict
