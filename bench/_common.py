@@ -31,9 +31,10 @@ def target(name: str, value: float | None, op: str, goal: float, **extra: Any) -
     """One ``targets`` entry; a missing value (not measured) never counts as met."""
     if op not in ("<=", ">="):
         raise ValueError(f"op must be '<=' or '>=', not {op!r}")
-    met = value is not None and (value <= goal if op == "<=" else value >= goal)
-    return {"name": name, "value": None if value is None else round(value, 4), "op": op, "target": goal,
-            "met": met, **extra}
+    shown = None if value is None else round(value, 4)
+    # Judge the value as shown, so that every entry is consistent with itself.
+    met = shown is not None and (shown <= goal if op == "<=" else shown >= goal)
+    return {"name": name, "value": shown, "op": op, "target": goal, "met": met, **extra}
 
 
 def emit(report: dict[str, Any]) -> None:
