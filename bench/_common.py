@@ -114,6 +114,7 @@ class LoadResult:
     duration_s: float
     latencies_ns: list[int] = field(default_factory=list)
     errors: int = 0
+    connections: int = 0  # opened; equal to concurrency when keep-alive held throughout
     statuses: dict[int, int] = field(default_factory=dict)
 
     @property
@@ -123,6 +124,7 @@ class LoadResult:
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies_ns)
         out: dict[str, Any] = {"concurrency": self.concurrency, "requests": self.ok, "errors": self.errors,
+                               "connections": self.connections,
                                "rps": round(self.ok / self.duration_s, 1) if self.duration_s else 0.0}
         if lat:
             out["p50_ms"] = round(percentile(lat, 50) / 1e6, 3)
@@ -155,6 +157,7 @@ class _Client(asyncio.Protocol):
         self.parser = httptools.HttpResponseParser(self)
         self.done: asyncio.Future[int] | None = None
         self.lost = False
+        self.keep_alive = True
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
@@ -164,6 +167,10 @@ class _Client(asyncio.Protocol):
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
             self._fail(exc)
+
+    def on_headers_complete(self) -> None:
+        # llhttp forgets this once the message is complete, so read it while the headers are fresh.
+        self.keep_alive = self.parser.should_keep_alive()
 
     def on_message_complete(self) -> None:
         if self.done is not None and not self.done.done():
@@ -194,6 +201,7 @@ async def _user(host: str, port: int, raw: bytes, warm_until: float, end: float,
     while (started := time.perf_counter()) < end:
         if client is None or client.lost:
             _, client = await loop.create_connection(_Client, host, port)
+            result.connections += 1
         start_ns = time.perf_counter_ns()
         try:
             status = await client.request(raw)
@@ -202,7 +210,7 @@ async def _user(host: str, port: int, raw: bytes, warm_until: float, end: float,
             client = None
             continue
         elapsed = time.perf_counter_ns() - start_ns
-        if not client.parser.should_keep_alive():
+        if not client.keep_alive:
             client.close()
             client = None
         if started < warm_until:

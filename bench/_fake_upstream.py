@@ -45,6 +45,7 @@ class _Upstream(asyncio.Protocol):
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.url = b""
+        self.keep_alive = True
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
@@ -59,12 +60,16 @@ class _Upstream(asyncio.Protocol):
     def on_url(self, url: bytes) -> None:
         self.url += url
 
+    def on_headers_complete(self) -> None:
+        # llhttp forgets this once the message is complete, so read it while the headers are fresh.
+        self.keep_alive = self.parser.should_keep_alive()
+
     def on_message_complete(self) -> None:
         assert self.transport is not None
         ok = self.parser.get_method() == b"POST" and self.url.split(b"?")[0].endswith(b"/chat/completions")
         self.transport.write(self.reply if ok else NOT_FOUND)
         self.url = b""
-        if not self.parser.should_keep_alive():
+        if not self.keep_alive:
             self.transport.close()
 
 

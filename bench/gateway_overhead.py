@@ -46,17 +46,21 @@ class BenchError(RuntimeError):
 @contextmanager
 def child(cmd: list[str], log: Path, ready_url: str, env: dict[str, str] | None = None,
           cpus: set[int] | None = None, timeout_s: float = 60.0) -> Iterator[subprocess.Popen[bytes]]:
-    """Start a server process, wait until ``ready_url`` answers 200, stop it afterwards."""
+    """Start a server process, wait until ``ready_url`` answers, stop it afterwards.
+
+    Its output goes to ``log`` (shown only when it fails to start); an ``env`` value of "" unsets.
+    """
+    environ = {**os.environ, **(env or {})}
+    environ = {k: v for k, v in environ.items() if v != "" or k not in (env or {})}
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
-                                cwd=log.parent)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=environ, cwd=log.parent)
     try:
         pin(proc.pid, cpus)
         try:
             wait_http(ready_url, timeout_s, proc)
         except RuntimeError as exc:
             tail = log.read_text(errors="replace")[-1500:]
-            raise BenchError(f"{cmd[1] if len(cmd) > 1 else cmd[0]}: {exc}\n--- log tail ---\n{tail}") from exc
+            raise BenchError(f"{log.stem}: {exc}\n--- log tail ---\n{tail}") from exc
         yield proc
     finally:
         stop(proc)

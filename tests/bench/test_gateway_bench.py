@@ -31,6 +31,8 @@ def check_point(p: dict[str, Any], concurrency: int) -> None:
     assert p["concurrency"] == concurrency
     # Every request in a point succeeded: the gateway really served the seeded key end to end.
     assert p["errors"] == 0, p
+    # Keep-alive held: one connection per simulated user, not one per request.
+    assert p["connections"] == concurrency, p
     assert p["requests"] > 0
     assert p["rps"] > 0
     assert 0 < p["p50_ms"] <= p["p99_ms"]
