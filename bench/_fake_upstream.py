@@ -1,7 +1,8 @@
 """A minimal, fast fake OpenAI upstream for benchmarks (not a model, not for tests of behaviour).
 
 It answers every ``POST .../chat/completions`` with the same small chat completion (usage included,
-so token rate limits see tokens) and everything else with 404, straight from an asyncio protocol on
+so token rate limits see tokens), ``GET /stats`` with how many it answered (so the bench can check
+its own count) and everything else with 404, straight from an asyncio protocol on
 uvloop: no ASGI framework, no JSON parsing of the request. That keeps its CPU cost per request far
 below the gateway's, so on a shared 2-core machine the measured difference is the gateway's.
 
@@ -39,9 +40,16 @@ def _not_found() -> bytes:
 NOT_FOUND = _not_found()
 
 
+def _json_reply(doc: dict[str, int]) -> bytes:
+    body = json.dumps(doc).encode()
+    return b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " + str(len(body)).encode() \
+        + b"\r\n\r\n" + body
+
+
 class _Upstream(asyncio.Protocol):
-    def __init__(self, reply: bytes) -> None:
+    def __init__(self, reply: bytes, served: list[int]) -> None:
         self.reply = reply
+        self.served = served  # one shared counter for all connections
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.url = b""
@@ -66,8 +74,14 @@ class _Upstream(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         assert self.transport is not None
-        ok = self.parser.get_method() == b"POST" and self.url.split(b"?")[0].endswith(b"/chat/completions")
-        self.transport.write(self.reply if ok else NOT_FOUND)
+        method, path = self.parser.get_method(), self.url.split(b"?")[0]
+        if method == b"POST" and path.endswith(b"/chat/completions"):
+            self.served[0] += 1
+            self.transport.write(self.reply)
+        elif method == b"GET" and path == b"/stats":
+            self.transport.write(_json_reply({"chat_requests": self.served[0]}))
+        else:
+            self.transport.write(NOT_FOUND)
         self.url = b""
         if not self.keep_alive:
             self.transport.close()
@@ -76,7 +90,8 @@ class _Upstream(asyncio.Protocol):
 async def serve(host: str, port: int, model: str) -> None:
     loop = asyncio.get_running_loop()
     reply = chat_reply(model)
-    server = await loop.create_server(lambda: _Upstream(reply), host, port, backlog=1024)
+    served = [0]
+    server = await loop.create_server(lambda: _Upstream(reply, served), host, port, backlog=1024)
     stopped = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopped.set)

@@ -159,6 +159,15 @@ def sanity(url: str, headers: dict[str, str]) -> None:
         raise BenchError(f"sanity request to {url} returned no choices")
 
 
+def upstream_served(upstream_url: str | None) -> int | None:
+    """Chat requests the fake upstream has answered so far (None for an upstream without /stats)."""
+    if upstream_url is None:
+        return None
+    with urllib.request.urlopen(upstream_url + "/stats", timeout=10) as resp:
+        served: int = json.loads(resp.read())["chat_requests"]
+        return served
+
+
 def ratio(a: float | None, b: float | None) -> float | None:
     return round(a / b, 4) if a is not None and b else None
 
@@ -238,11 +247,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 peer.update(ran=True, version=litellm_version(lcmd), workers=1)
         for url, headers in targets_at.values():
             sanity(url, headers)
+        counted = upstream_url if args.upstream == "fake" else None
         for conc in args.concurrency:
             for name, (url, headers) in targets_at.items():
+                before = upstream_served(counted)
                 res = run_load(url, BODY, headers=headers, concurrency=conc, duration_s=args.duration,
                                warmup_s=args.warmup)
-                results[name][str(conc)] = res.summary()
+                after = upstream_served(counted)
+                # The upstream's own count (warm-up included) cross-checks the load generator's.
+                served = None if before is None or after is None else after - before
+                results[name][str(conc)] = {**res.summary(), "upstream_served": served}
     load_after = os.getloadavg()
     return report(args, results, peer, cpus, load_before, load_after, time.monotonic() - started)
 

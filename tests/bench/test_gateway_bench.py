@@ -33,6 +33,8 @@ def check_point(p: dict[str, Any], concurrency: int) -> None:
     assert p["errors"] == 0, p
     # Keep-alive held: one connection per simulated user, not one per request.
     assert p["connections"] == concurrency, p
+    # The fake upstream counted at least every request the load generator counted (plus warm-up).
+    assert p["upstream_served"] >= p["requests"], p
     assert p["requests"] > 0
     assert p["rps"] > 0
     assert 0 < p["p50_ms"] <= p["p99_ms"]
