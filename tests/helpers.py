@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ def gateway_settings(db_url: str, upstream_url: str, **overrides: Any) -> Settin
         "server": {"server_secret": secrets.token_hex(32), "admin_token": secrets.token_hex(16),
                    "replica_id": "test-gw"},
         "store": {"url": db_url},
+        "audit": {"signing_key_file": f"{tempfile.mkdtemp(prefix='bastion-audit-')}/signing.key",
+                  "checkpoint_interval_ms": 50},
         "models": {"demo-model": {"upstreams": [{"base_url": upstream_url + "/v1", "timeout_s": 5}]}},
     }
     for section, values in overrides.items():

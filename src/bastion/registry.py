@@ -20,7 +20,9 @@ STAGES: dict[str, str] = {
     "rate_limit": "bastion.gateway.stages.ratelimit:build",
 }
 
-INSTALLERS: list[str] = []
+INSTALLERS: list[str] = [
+    "bastion.audit.service:install",
+]
 
 ADMIN_ROUTERS: list[str] = [
     "bastion.gateway.admin:router",
@@ -33,6 +35,7 @@ CLI_COMMANDS: list[str] = [
     "bastion.gateway.cli:org",
     "bastion.gateway.cli:key",
     "bastion.gateway.cli:demo_upstream",
+    "bastion.audit.cli:audit",
 ]
 
 

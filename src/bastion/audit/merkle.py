@@ -72,6 +72,11 @@ class TreeHashes:
             raise ValueError(f"stored node ({level}, {index}) out of order")
         self.levels[level] += h
 
+    def truncate(self, size: int) -> None:
+        """Forget everything after the first ``size`` leaves (undo a batch that failed to commit)."""
+        for level, data in enumerate(self.levels):
+            del data[(size >> level) * HASH_SIZE :]
+
     def range_hash(self, lo: int, hi: int) -> bytes:
         """MTH of leaves [lo, hi): complete aligned subtrees are looked up, the rest combined."""
         n = hi - lo
@@ -175,7 +180,7 @@ def verify_inclusion(index: int, size: int, lh: bytes, proof: Sequence[bytes], r
 def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: bytes, root2: bytes) -> None:
     """Raise ProofError unless ``proof`` shows the tree (size1, root1) is a prefix of (size2, root2)."""
     if size1 <= 0 or size2 < size1:
-        raise ProofError(f"no consistency between sizes {size1} and {size2} (a proof from the empty tree is meaningless)")
+        raise ProofError(f"no consistency proof between sizes {size1} and {size2} (none from the empty tree)")
     if size1 == size2:
         if proof:
             raise ProofError("equal sizes need an empty proof")

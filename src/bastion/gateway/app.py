@@ -94,13 +94,18 @@ class Gateway:
         ctx = self.proxy.new_context("models", headers, scope.get("client"))
         verdict = await self.proxy.pipeline.run(ctx, only=AUTH_STAGES)
         if verdict.denied:
-            await self.proxy.refuse(ctx, send, verdict, ctx.deciding_stage or "authenticate")
+            try:
+                await self.proxy.refuse(ctx, send, verdict, ctx.deciding_stage or "authenticate")
+            except Exception:  # the refusal could not be recorded: still refuse, as an internal error
+                log.exception("could not record a refusal")
+                await send_error(send, 503, "The request could not be recorded and was refused.", "internal")
             return
         names = list(self.services.upstreams.routes)
         policy = self.services.policy
         if policy is not None and ctx.principal is not None:
             names = list(policy.permitted_models(ctx.principal, ctx.request_country, names))
         data = [{"id": n, "object": "model", "created": 0, "owned_by": "bastion"} for n in names]
+        await self.proxy.record(ctx, "decision")
         if path != "/v1/models":
             wanted = path[len("/v1/models/"):]
             match = next((d for d in data if d["id"] == wanted), None)

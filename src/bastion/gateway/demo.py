@@ -36,6 +36,7 @@ def demo_settings(db_path: Path, upstream_url: str) -> Settings:
         "server": {"server_secret": secrets.token_hex(32), "admin_token": secrets.token_hex(16),
                    "replica_id": "demo-gw"},
         "store": {"url": f"sqlite+aiosqlite:///{db_path}"},
+        "audit": {"signing_key_file": str(db_path.parent / "audit-signing.key")},
         "models": {"demo-model": {"upstreams": [{"base_url": upstream_url + "/v1"}], "tier": "standard"}},
     })
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from bastion.gateway.asgi import Receive, Scope, Send, read_body, send_bytes, send_error
+from bastion.gateway.asgi import Message, Receive, Scope, Send, read_body, send_bytes, send_error
 from bastion.gateway.context import Decision, RequestContext, Verdict, deny
 from bastion.gateway.errors import GatewayError, error_body
 from bastion.gateway.metrics import REQUESTS, TOKENS, UPSTREAM_SECONDS
@@ -68,6 +68,22 @@ class Proxy:
         return ctx
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, tracked, path)
+        except Exception:
+            # Invariant 2: a decision that could not be recorded is not released (fail closed).
+            log.exception("request failed")
+            if not started:
+                await send_error(send, 503, "The request could not be recorded and was refused.", "internal")
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         route, upstream_path = ROUTES[path]
         ctx = self.new_context(route, _headers(scope), scope.get("client"))
         try:

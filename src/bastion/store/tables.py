@@ -6,5 +6,6 @@ from bastion.store.schema import metadata
 
 # Capabilities register their tables by importing their table modules here.
 # (Each import adds Table objects to the shared ``metadata``.)
+import bastion.audit.tables  # noqa: F401
 
 __all__ = ["metadata"]
