@@ -5,8 +5,9 @@ demo-upstream`` with ``--upstream demo``), one ``bastion serve`` process (pipeli
 account gate + rate limit, accounts in a fresh SQLite file, one active org and key seeded with the
 CLI, limits set high so they are checked but never bite), optionally the LiteLLM proxy
 (``--peer litellm``, no database, no callbacks) on the same upstream, and this process as the load
-generator. Without ``--pin`` the OS spreads them over the cores; with ``--pin`` the gateway (or
-peer) gets CPU 0 and the upstream and load generator share CPU 1.
+generator. The audit log is on, as shipped (``--no-audit`` turns it off). Without ``--pin`` the OS
+spreads them over the cores; with ``--pin`` the gateway (or peer) gets CPU 0 and the upstream and
+load generator share CPU 1.
 
 Prints one JSON object (req/s, p50, p99 per point, added latency, ``targets``); exits 0 even when a
 target is missed. ``--quick`` runs each point for a fraction of a second (for tests).
@@ -76,7 +77,7 @@ def bastion(*args: str, config: Path) -> dict[str, Any]:
     return result
 
 
-def write_bastion_config(work: Path, upstream_url: str) -> Path:
+def write_bastion_config(work: Path, upstream_url: str, audit: bool = True) -> Path:
     path = work / "bastion.toml"
     path.write_text(f"""# written by bench/gateway_overhead.py
 [server]
@@ -88,6 +89,10 @@ url = "sqlite+aiosqlite:///{work / 'bastion.db'}"
 
 [pipeline]
 stages = ["authenticate", "account_gate", "rate_limit"]
+
+[audit]
+enabled = {"true" if audit else "false"}
+signing_key_file = "{work / 'audit' / 'signing.key'}"
 
 [limits]
 key_rpm = {HIGH}
@@ -187,6 +192,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="fake: bench/_fake_upstream.py (fastest); demo: `bastion demo-upstream`")
     ap.add_argument("--peer", choices=["litellm"], default=None, help="also measure this gateway in the same run")
     ap.add_argument("--litellm-bin", default=None, help="path to the `litellm` executable")
+    ap.add_argument("--no-audit", action="store_true",
+                    help="turn the audit log off (on by default, as shipped: a durable record per request)")
     ap.add_argument("--pin", action="store_true",
                     help="gateway/peer on CPU 0; upstream and load generator on CPU 1")
     args = ap.parse_args(argv)
@@ -218,7 +225,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # The fake upstream answers 404 to GET /: any answer means it is up.
         stack.enter_context(child(cmd, work / "upstream.log", upstream_url + "/v1/models" if args.upstream == "demo"
                                   else upstream_url + "/", cpus=side_cpus))
-        config = write_bastion_config(work, upstream_url)
+        config = write_bastion_config(work, upstream_url, audit=not args.no_audit)
         key = seed(config)
         gw_port = free_port()
         gw_url = f"http://127.0.0.1:{gw_port}"
@@ -280,6 +287,7 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, Any]], peer: d
             else "unpinned: upstream, gateway (and peer) and load generator share all CPUs",
             "upstream": "bench/_fake_upstream.py" if args.upstream == "fake" else "bastion demo-upstream",
             "gateway": "bastion serve, 1 process, pipeline authenticate+account_gate+rate_limit, SQLite",
+            "audit_log": not args.no_audit,
             "load": "closed loop, keep-alive HTTP/1.1, one connection per concurrent user",
             "request_bytes": len(BODY), "duration_s": args.duration, "warmup_s": args.warmup,
             "quick": args.quick, "loadavg_before": [round(x, 2) for x in load_before],
