@@ -74,11 +74,14 @@ class ModelSettings(Section):
     tier: Literal["open", "standard", "frontier", "restricted"] = "standard"
     family: str = "default"
     release_stage: Literal["ga", "preview", "prerelease"] = "ga"
+    # Programmes whose members may use a restricted model; org ids piloting a pre-release model.
+    programmes: list[str] = Field(default_factory=list)
+    pilot_orgs: list[str] = Field(default_factory=list)
 
 
 class PipelineSettings(Section):
     stages: list[str] = Field(
-        default_factory=lambda: ["authenticate", "account_gate", "rate_limit"]
+        default_factory=lambda: ["authenticate", "account_gate", "access_policy", "rate_limit", "usage_policy"]
     )
     # Stages an operator explicitly lets fail open (audited); everything else fails closed.
     fail_open: list[str] = Field(default_factory=list)

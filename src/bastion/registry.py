@@ -18,14 +18,18 @@ STAGES: dict[str, str] = {
     "authenticate": "bastion.gateway.stages.auth:build",
     "account_gate": "bastion.gateway.stages.account:build",
     "rate_limit": "bastion.gateway.stages.ratelimit:build",
+    "access_policy": "bastion.policy.stage:build_access",
+    "usage_policy": "bastion.policy.stage:build_usage",
 }
 
 INSTALLERS: list[str] = [
     "bastion.audit.service:install",
+    "bastion.policy.service:install",
 ]
 
 ADMIN_ROUTERS: list[str] = [
     "bastion.gateway.admin:router",
+    "bastion.policy.admin:router",
 ]
 
 CLI_COMMANDS: list[str] = [
@@ -36,6 +40,7 @@ CLI_COMMANDS: list[str] = [
     "bastion.gateway.cli:key",
     "bastion.gateway.cli:demo_upstream",
     "bastion.audit.cli:audit",
+    "bastion.policy.cli:policy",
 ]
 
 

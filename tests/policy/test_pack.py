@@ -1,0 +1,57 @@
+"""The default pack, its cases, and how bad packs are rejected."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bastion.policy.cases import DEFAULT_CASES, run_cases
+from bastion.policy.pack import DEFAULT_DIR, PolicyError, load_pack
+
+
+def test_every_default_case_passes() -> None:
+    results = run_cases(load_pack(), DEFAULT_CASES)
+    assert len(results) >= 20
+    assert [r.name for r in results if not r.passed] == []
+
+
+def test_every_default_policy_has_id_and_reason() -> None:
+    pack = load_pack()
+    ids = [i.id for i in pack.info.values()]
+    assert len(ids) == len(set(ids)) == 15
+    assert all(i.reason for i in pack.info.values())
+
+
+def copy_pack(tmp_path: Path) -> Path:
+    d = tmp_path / "pack"
+    shutil.copytree(DEFAULT_DIR, d)
+    return d
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ('permit(principal, action, resource);', "@id and @reason"),
+    ('@id("x")\n@reason("r")\nforbid(principal, action, resource) when { resource.no_such_attr == 1 };',
+     "does not validate"),
+    ('@id("access.baseline")\n@reason("dup")\npermit(principal, action, resource);', "duplicate @id"),
+    ('@id("x")\n@reason("r")\npermit(principal, action, resource', "99-extra.cedar"),
+])
+def test_bad_packs_are_rejected_with_file_and_reason(tmp_path: Path, text: str, needle: str) -> None:
+    d = copy_pack(tmp_path)
+    (d / "99-extra.cedar").write_text(text)
+    with pytest.raises(PolicyError) as info:
+        load_pack(d)
+    assert needle in str(info.value)
+
+
+def test_broken_country_groups_are_rejected(tmp_path: Path) -> None:
+    f = tmp_path / "groups.json"
+    f.write_text('{"groups": {"example_restricted": ["XYZ"]}}')
+    with pytest.raises(PolicyError, match="invalid country codes"):
+        load_pack(None, f, ["example_restricted"])
+    with pytest.raises(PolicyError, match="no country group"):
+        load_pack(None, f, ["missing"])
+    f.write_text("{not json")
+    with pytest.raises(PolicyError, match="not a country-groups file"):
+        load_pack(None, f, ["example_restricted"])
