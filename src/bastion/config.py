@@ -81,7 +81,8 @@ class ModelSettings(Section):
 
 class PipelineSettings(Section):
     stages: list[str] = Field(
-        default_factory=lambda: ["authenticate", "account_gate", "access_policy", "rate_limit", "usage_policy"]
+        default_factory=lambda: ["authenticate", "account_gate", "access_policy", "rate_limit", "input_guard",
+                                 "usage_policy"]
     )
     # Stages an operator explicitly lets fail open (audited); everything else fails closed.
     fail_open: list[str] = Field(default_factory=list)

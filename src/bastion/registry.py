@@ -20,11 +20,13 @@ STAGES: dict[str, str] = {
     "rate_limit": "bastion.gateway.stages.ratelimit:build",
     "access_policy": "bastion.policy.stage:build_access",
     "usage_policy": "bastion.policy.stage:build_usage",
+    "input_guard": "bastion.guard.service:build_input",
 }
 
 INSTALLERS: list[str] = [
     "bastion.audit.service:install",
     "bastion.policy.service:install",
+    "bastion.guard.service:install",
 ]
 
 ADMIN_ROUTERS: list[str] = [
@@ -41,6 +43,7 @@ CLI_COMMANDS: list[str] = [
     "bastion.gateway.cli:demo_upstream",
     "bastion.audit.cli:audit",
     "bastion.policy.cli:policy",
+    "bastion.guard.cli:guard",
 ]
 
 

@@ -20,7 +20,7 @@ def test_every_default_case_passes() -> None:
 def test_every_default_policy_has_id_and_reason() -> None:
     pack = load_pack()
     ids = [i.id for i in pack.info.values()]
-    assert len(ids) == len(set(ids)) == 15
+    assert len(ids) == len(set(ids)) == 16
     assert all(i.reason for i in pack.info.values())
 
 
