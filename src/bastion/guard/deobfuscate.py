@@ -88,7 +88,8 @@ def _despace(text: str) -> str | None:
 
 
 _COMMON = frozenset(
-    ["the", "a", "an", "and", "or", "to", "of", "in", "on", "for", "is", "are", "was", "be", "it", "that", "this", "with", "how", "what", "why", "who", "i", "you", "my", "me", "we", "can", "do", "does", "please", "write", "give", "tell", "make", "about", "from", "your"])
+    "the a an and or to of in on for is are was be it that this with how what why who i you "
+    "my me we can do does please write give tell make about from your".split())
 
 
 def _maybe_rot13(text: str) -> bool:
