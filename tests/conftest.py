@@ -11,7 +11,8 @@ import pytest
 
 PG_ADMIN_DSN = os.environ.get("BASTION_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BASTION_TEST_REDIS", "redis://127.0.0.1:6379/0")
-SHARED_DATA = Path(os.environ.get("BASTION_SHARED_DATA", Path(__file__).resolve().parents[1] / ".." / "shared" / "data")).resolve()
+SHARED_DATA = Path(os.environ.get("BASTION_SHARED_DATA",
+                                  Path(__file__).resolve().parents[1] / ".." / "shared" / "data")).resolve()
 
 
 @pytest.fixture

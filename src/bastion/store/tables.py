@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from bastion.store.schema import metadata
-
 # Capabilities register their tables by importing their table modules here.
 # (Each import adds Table objects to the shared ``metadata``.)
 import bastion.audit.tables  # noqa: F401
+from bastion.store.schema import metadata
 
 __all__ = ["metadata"]
