@@ -30,7 +30,7 @@ _CONFUSABLES = _table({
 })
 _LEET = _table({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s",
                        "!": "i", "|": "l", "+": "t"})
-_B64_RUN = re.compile(r"(?:[A-Za-z0-9+/]{4}){4,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+_B64_RUN = re.compile(r"(?:[A-Za-z0-9+/]{4}){2,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 _HEX_RUN = re.compile(r"\b(?:[0-9a-fA-F]{2}[\s:]?){8,}\b")
 _SPACED = re.compile(r"\b(?:\w[\s.\-_*]{1,3}){4,}\w\b")
 _LEETY = re.compile(r"[a-z][0-9@$|!+][a-z]|[0-9@$][a-z]{2}", re.IGNORECASE)

@@ -12,6 +12,7 @@ from bastion.gateway.context import Decision, GuardAssessment, RequestContext, V
 from bastion.guard.engine import Guard, request_segments
 from bastion.guard.judge import Judge
 from bastion.guard.settings import GuardSettings
+from bastion.guard.taxonomy import ATTACK_SIGNALS
 
 if TYPE_CHECKING:
     from bastion.services import Services
@@ -47,6 +48,9 @@ class GuardService:
     def verdict_for(self, ctx: RequestContext, a: GuardAssessment, where: str) -> Verdict:
         """Without a usage policy the guard's thresholds decide; with one, the policy does (for output,
         the policy is asked here, with the answer's categories)."""
+        if where == "answer":
+            # Jailbreak and injection are signals about inputs; an answer is judged on its hazards.
+            a.flagged = [c for c in a.flagged if c not in ATTACK_SIGNALS]
         if not a.flagged:
             return allow()
         evidence: dict[str, Any] = {"categories": a.flagged, "scores": {c: round(a.scores[c], 3) for c in a.flagged}}

@@ -26,6 +26,6 @@ class GuardSettings(BaseModel):
     grey_low: float = Field(0.15, ge=0, le=1)
     judge: JudgeSettings | None = None
     # Stream moderation: score the last `window_chars` of the answer every `stride_chars` new characters.
-    window_chars: int = Field(1200, ge=100)
-    stride_chars: int = Field(200, ge=20)
+    window_chars: int = Field(800, ge=100)
+    stride_chars: int = Field(100, ge=20)
     check_output: bool = True
