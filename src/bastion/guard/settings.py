@@ -19,7 +19,7 @@ class GuardSettings(BaseModel):
 
     enabled: bool = True
     model_file: str | None = None  # default: the shipped guard-<design>.npz
-    design: str = Field("ngram", pattern=r"^(ngram|word)$")
+    design: str = Field("ngram", pattern=r"^(ngram|word)$")  # chosen by bench/guard.py (dev quality)
     # Per-category score thresholds overriding the model's own (tuned on the dev split).
     thresholds: dict[str, float] = Field(default_factory=dict)
     # Scores within [grey_low, threshold) ask the judge for a second opinion, when one is configured.
