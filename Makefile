@@ -24,11 +24,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 
+model: $(STAMP)
+	$(BIN)/python -m bastion.guard.train
+
 serve: $(STAMP)
 	$(BIN)/bastion serve
 
 bench: $(STAMP)
-	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b; done
+	for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
