@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/bastion demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools

@@ -49,7 +49,8 @@ def evaluate(design: str, quick: bool) -> dict[str, Any]:
     for cat in guard.categories:
         idx = [i for i, e in enumerate(dev) if cat in e.labels]
         if idx:
-            per_cat[cat] = round(sum(cat in assessed[i].flagged or bool(assessed[i].flagged) for i in idx) / len(idx), 4)
+            hits = sum(bool(assessed[i].flagged) for i in idx)  # flagged at all: the request is refused
+            per_cat[cat] = round(hits / len(idx), 4)
     hazards = [e for e in dev if e.labels and not (e.labels & set(ATTACK_SIGNALS)) and len(e.text) < 600]
     hazards = rng.sample(hazards, min(len(hazards), 40 if quick else 150))
     caught = [e for e in hazards if guard.assess_texts([e.text]).flagged]

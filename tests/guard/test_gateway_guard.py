@@ -64,8 +64,8 @@ def test_harmful_prompt_refused_and_government_exemption(sqlite_url: str) -> Non
 
 
 def test_stream_is_cut_when_the_answer_turns_harmful(sqlite_url: str) -> None:
-    with BackgroundServer(DemoUpstream(turning_responder)) as up:
-        with running_gateway(sqlite_url, models={"demo-model": {"upstreams": [{"base_url": up + "/v1"}]}}) as gw:
+    with BackgroundServer(DemoUpstream(turning_responder)) as up, \
+            running_gateway(sqlite_url, models={"demo-model": {"upstreams": [{"base_url": up + "/v1"}]}}) as gw:
             client = openai.OpenAI(base_url=gw.v1, api_key=gw.keys["active"], max_retries=0)
             seen: list[Any] = []
             with pytest.raises(openai.APIError) as info:
