@@ -16,8 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bastion.audit.checkpoint import Checkpoint
@@ -26,10 +25,9 @@ from bastion.audit.note import NoteSigner
 from bastion.audit.records import canonical
 from bastion.audit.settings import AuditSettings
 from bastion.audit.tables import audit_checkpoints, audit_entries, audit_nodes
+from bastion.audit.writer import LogMoved, Nodes, Note, Rows, batch_writer
 
 log = logging.getLogger("bastion.audit")
-
-SEQUENCER_LOCK = 0x6261_7374_696F_6E  # "bastion": the advisory lock id of the log's sequencer
 
 
 class AuditUnavailable(RuntimeError):
@@ -53,7 +51,7 @@ class AuditLog:
         self._last_checkpoint_at = time.monotonic()
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
-        self._postgres = engine.dialect.name == "postgresql"
+        self._store = batch_writer(engine)
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self, writer: bool = True) -> AuditLog:
@@ -70,11 +68,8 @@ class AuditLog:
             await self._queue.put(None)
             await self._writer
             self._writer = None
-        if self.tree.size > self.checkpoint_size:
-            async with self.engine.begin() as conn:
-                await self._lock(conn)
-                await self._catch_up(conn)
-                await self._checkpoint(conn)
+        await self._timed_checkpoint()
+        await self._store.close()
 
     # -- appending -----------------------------------------------------------------------
     async def append(self, record: dict[str, Any]) -> int:
@@ -109,31 +104,28 @@ class AuditLog:
                 await self._commit_batch(batch)
 
     async def _commit_batch(self, batch: list[_Pending]) -> None:
-        for attempt in range(8):
+        records = [p.record for p in batch]
+        for _ in range(20):
             start = self.tree.size
+            rows, nodes = self._extend(records)
+            note = self._note() if self._checkpoint_due() else None
             try:
-                async with self.engine.begin() as conn:
-                    await self._lock(conn)
-                    await self._catch_up(conn)
-                    start = self.tree.size
-                    await self._write(conn, [p.record for p in batch])
-                    if self._checkpoint_due():
-                        await self._checkpoint(conn)
-            except OperationalError as exc:  # SQLite busy (another process wrote): catch up and retry
+                await self._store.commit(start, rows, nodes, note)
+            except LogMoved:  # another process appended: take in its entries, then try again
                 self.tree.truncate(start)
-                if attempt == 7:
-                    self._fail(batch, exc)
-                    return
-                await asyncio.sleep(0.01 * (attempt + 1))
+                await self.refresh()
                 continue
-            except Exception as exc:  # any other failure: nothing of the batch is durable
+            except Exception as exc:  # nothing of the batch is durable
                 self.tree.truncate(start)
                 self._fail(batch, exc)
                 return
+            self._noted(note)
             for i, p in enumerate(batch):
                 if not p.future.done():
                     p.future.set_result(start + i)
             return
+        self.tree.truncate(start)
+        self._fail(batch, RuntimeError("the log kept moving under this writer"))
 
     def _fail(self, batch: list[_Pending], exc: BaseException) -> None:
         log.error("audit batch of %d records failed: %s", len(batch), type(exc).__name__)
@@ -141,27 +133,22 @@ class AuditLog:
             if not p.future.done():
                 p.future.set_exception(AuditUnavailable(f"audit log write failed ({type(exc).__name__})"))
 
-    async def _lock(self, conn: AsyncConnection) -> None:
-        if self._postgres:
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEQUENCER_LOCK})
-
-    async def _write(self, conn: AsyncConnection, records: list[dict[str, Any]]) -> None:
+    def _extend(self, records: list[dict[str, Any]]) -> tuple[Rows, Nodes]:
+        """Add the records to the in-memory tree; return the rows and subtree hashes to store."""
         tree = self.tree
         start = tree.size
         prev = tree.node(0, start - 1).hex() if start else ""
-        rows: list[dict[str, Any]] = []
-        nodes: list[dict[str, Any]] = []
+        rows: Rows = []
+        nodes: Nodes = []
         for i, record in enumerate(records):
             # Each record names its predecessor's leaf hash: a change, deletion or swap anywhere is
             # pinned to the first index where the chain breaks, not just to a checkpoint range.
             leaf = canonical({**record, "prev": prev})
             lh = leaf_hash(leaf)
-            rows.append({"idx": start + i, "leaf": leaf, "leaf_hash": lh})
-            nodes.extend({"level": lv, "idx": ix, "hash": h} for lv, ix, h in tree.append(lh))
+            rows.append((start + i, leaf, lh))
+            nodes.extend(tree.append(lh))
             prev = lh.hex()
-        await conn.execute(audit_entries.insert(), rows)
-        if nodes:
-            await conn.execute(audit_nodes.insert(), nodes)
+        return rows, nodes
 
     async def _catch_up(self, conn: AsyncConnection) -> None:
         """Load what other writers appended since we last looked (all of it, at start-up)."""
@@ -198,26 +185,30 @@ class AuditLog:
         waited = (time.monotonic() - self._last_checkpoint_at) * 1000
         return new >= self.settings.checkpoint_every or (new > 0 and waited >= self.settings.checkpoint_interval_ms)
 
-    async def _timed_checkpoint(self) -> None:
-        if self.tree.size <= self.checkpoint_size:
-            return
-        try:
-            async with self.engine.begin() as conn:
-                await self._lock(conn)
-                await self._catch_up(conn)
-                await self._checkpoint(conn)
-        except Exception as exc:  # a missed checkpoint is retried at the next tick
-            log.warning("checkpoint failed: %s", type(exc).__name__)
-
-    async def _checkpoint(self, conn: AsyncConnection) -> None:
+    def _note(self) -> Note:
         size = self.tree.size
-        exists = await conn.scalar(select(func.count()).select_from(audit_checkpoints)
-                                   .where(audit_checkpoints.c.size == size))
-        if not exists:
-            note = Checkpoint(self.origin, size, self.tree.root(size)).sign(self.signer)
-            await conn.execute(audit_checkpoints.insert().values(size=size, note=note))
-        self.checkpoint_size = size
-        self._last_checkpoint_at = time.monotonic()
+        return size, Checkpoint(self.origin, size, self.tree.root(size)).sign(self.signer)
+
+    def _noted(self, note: Note) -> None:
+        if note is not None:
+            self.checkpoint_size = note[0]
+            self._last_checkpoint_at = time.monotonic()
+
+    async def _timed_checkpoint(self) -> None:
+        for _ in range(5):
+            if self.tree.size <= self.checkpoint_size:
+                return
+            note = self._note()
+            try:
+                await self._store.commit(self.tree.size, [], [], note)
+            except LogMoved:
+                await self.refresh()
+                continue
+            except Exception as exc:  # a missed checkpoint is retried at the next tick
+                log.warning("checkpoint failed: %s", type(exc).__name__)
+                return
+            self._noted(note)
+            return
 
     # -- reading -------------------------------------------------------------------------
     async def latest_checkpoint(self) -> tuple[Checkpoint, str] | None:
