@@ -90,6 +90,10 @@ url = "sqlite+aiosqlite:///{work / 'bastion.db'}"
 [pipeline]
 stages = ["authenticate", "account_gate", "rate_limit"]
 
+# Issue 2's pipeline: no policy or guard stages, and no answer guard (measured in bench/guard.py).
+[guard]
+enabled = false
+
 [audit]
 enabled = {"true" if audit else "false"}
 signing_key_file = "{work / 'audit' / 'signing.key'}"
