@@ -85,3 +85,19 @@ def running_gateway(db_url: str, responder: Responder = echo_responder, **overri
         app = create_app(settings)
         with BackgroundServer(app) as url:
             yield Running(url, upstream_url, settings, keys, orgs, upstream, app)
+
+
+def wait_healthy(url: str, timeout_s: float = 20.0) -> None:
+    """Poll ``url``/healthz until a (subprocess) gateway answers."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise TimeoutError(f"{url} did not become healthy")

@@ -15,7 +15,7 @@ import httpx
 from bastion.gateway.demo_upstream import DemoUpstream
 from bastion.gateway.server import BackgroundServer, free_port
 from tests.audit.test_gateway_audit import records
-from tests.helpers import gateway_settings, seed_accounts
+from tests.helpers import gateway_settings, seed_accounts, wait_healthy
 
 
 def test_two_gateways_share_one_redis_limit_and_one_log(pg_url: str, redis_url: str, tmp_path: Path) -> None:
@@ -41,12 +41,7 @@ def test_two_gateways_share_one_redis_limit_and_one_log(pg_url: str, redis_url: 
             urls.append(f"http://127.0.0.1:{port}")
         try:
             for url in urls:
-                for _ in range(300):
-                    try:
-                        if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                            break
-                    except httpx.HTTPError:
-                        time.sleep(0.05)
+                wait_healthy(url)
             headers = {"Authorization": f"Bearer {keys['active']}"}
             body = {"model": "demo-model", "messages": [{"role": "user", "content": "hi"}]}
             codes = [httpx.post(urls[i % 2] + "/v1/chat/completions", json=body, headers=headers, timeout=10)

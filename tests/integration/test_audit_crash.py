@@ -16,7 +16,7 @@ import pytest
 from bastion.gateway.demo_upstream import DemoUpstream
 from bastion.gateway.server import BackgroundServer, free_port
 from tests.audit.test_gateway_audit import records
-from tests.helpers import gateway_settings, seed_accounts
+from tests.helpers import gateway_settings, seed_accounts, wait_healthy
 
 
 def write_config(path: Path, db_url: str, upstream: str, port: int, key_file: str) -> None:
@@ -59,12 +59,7 @@ def test_kill_9_loses_no_released_record(backend: str, tmp_path: Path, request: 
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         url = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(200):
-                try:
-                    if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.05)
+            wait_healthy(url)
             released: list[str] = []
 
             async def load_then_kill() -> None:

@@ -29,6 +29,17 @@ def key_id(name: str, public_key: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + bytes([ALG_ED25519]) + public_key).digest()[:4]
 
 
+def _key_blob(blob: str, hexid: str, what: str) -> bytes:
+    """The 32 key bytes of a base64(0x01 || key) blob; ``hexid`` is checked by the caller."""
+    try:
+        raw = base64.b64decode(blob, validate=True)
+    except ValueError as exc:
+        raise NoteError(f"{what} key is not valid base64") from exc
+    if len(raw) != 33 or raw[0] != ALG_ED25519:
+        raise NoteError(f"{what} key is not an Ed25519 key")
+    return raw[1:]
+
+
 def _check_name(name: str) -> None:
     if not name or "+" in name or any(c.isspace() for c in name):
         raise NoteError(f"invalid key name {name!r}: no spaces or '+'")
@@ -54,13 +65,7 @@ class NoteVerifier:
             raise NoteError("verifier key must be name+hash+key")
         name, hexid, blob = parts
         _check_name(name)
-        try:
-            raw = base64.b64decode(blob, validate=True)
-        except ValueError as exc:
-            raise NoteError("verifier key is not valid base64") from exc
-        if len(raw) != 33 or raw[0] != ALG_ED25519:
-            raise NoteError("verifier key is not an Ed25519 key")
-        v = cls(name, raw[1:])
+        v = cls(name, _key_blob(blob, hexid, "verifier"))
         if v.id.hex() != hexid.lower():
             raise NoteError("verifier key hash does not match its name and key")
         return v
@@ -96,13 +101,7 @@ class NoteSigner:
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise NoteError("signer key must be PRIVATE+KEY+name+hash+key")
         name, hexid, blob = parts[2:]
-        try:
-            raw = base64.b64decode(blob, validate=True)
-        except ValueError as exc:
-            raise NoteError("signer key is not valid base64") from exc
-        if len(raw) != 33 or raw[0] != ALG_ED25519:
-            raise NoteError("signer key is not an Ed25519 key")
-        signer = cls(name, Ed25519PrivateKey.from_private_bytes(raw[1:]))
+        signer = cls(name, Ed25519PrivateKey.from_private_bytes(_key_blob(blob, hexid, "signer")))
         if signer.verifier.id.hex() != hexid.lower():
             raise NoteError("signer key hash does not match its name and key")
         return signer

@@ -111,20 +111,19 @@ class RequestContext:
         return "\n".join(iter_input_texts(self.body))
 
 
-def iter_input_texts(body: dict[str, Any]) -> list[str]:
+def message_text(message: dict[str, Any]) -> str:
+    """The text of one chat message: its string content, or its text parts joined."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return ""
+
+
+def prompt_inputs(body: dict[str, Any]) -> list[str]:
+    """The strings of a completions ``prompt`` or an embeddings ``input``."""
     out: list[str] = []
-    messages = body.get("messages")
-    if isinstance(messages, list):
-        for m in messages:
-            if not isinstance(m, dict):
-                continue
-            content = m.get("content")
-            if isinstance(content, str):
-                out.append(content)
-            elif isinstance(content, list):
-                for part in content:
-                    if isinstance(part, dict) and isinstance(part.get("text"), str):
-                        out.append(part["text"])
     for key in ("prompt", "input"):
         value = body.get(key)
         if isinstance(value, str):
@@ -132,3 +131,9 @@ def iter_input_texts(body: dict[str, Any]) -> list[str]:
         elif isinstance(value, list):
             out.extend(v for v in value if isinstance(v, str))
     return out
+
+
+def iter_input_texts(body: dict[str, Any]) -> list[str]:
+    messages = body.get("messages")
+    texts = [message_text(m) for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
+    return [t for t in texts if t] + prompt_inputs(body)

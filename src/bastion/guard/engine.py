@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from bastion.gateway.context import GuardAssessment
+from bastion.gateway.context import GuardAssessment, message_text, prompt_inputs
 from bastion.guard.deobfuscate import variants
 from bastion.guard.model import MODEL_DIR, GuardModel
 
@@ -30,10 +30,7 @@ def request_segments(body: dict[str, Any]) -> list[str]:
     for m in body.get("messages") or ():
         if not isinstance(m, dict):
             continue
-        content = m.get("content")
-        texts = [content] if isinstance(content, str) else [
-            p.get("text", "") for p in content or () if isinstance(p, dict) and isinstance(p.get("text"), str)]
-        joined = "\n".join(texts)
+        joined = message_text(m)
         if joined:
             parts.append(joined)
             if m.get("role") == "user":
@@ -42,12 +39,7 @@ def request_segments(body: dict[str, Any]) -> list[str]:
             fn = call.get("function") if isinstance(call, dict) else None
             if isinstance(fn, dict):
                 parts.append(f"call {fn.get('name', '')}: {fn.get('arguments', '')}")
-    for key in ("prompt", "input"):
-        v = body.get(key)
-        if isinstance(v, str):
-            parts.append(v)
-        elif isinstance(v, list):
-            parts.extend(x for x in v if isinstance(x, str))
+    parts.extend(prompt_inputs(body))
     segments = []
     if parts:
         conversation = "\n".join(parts)
