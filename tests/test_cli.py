@@ -17,7 +17,8 @@ def run(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.
 
 def cli_env(tmp_path: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(BASTION_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", BASTION_SERVER_SECRET="s" * 32)
+    env.update(BASTION_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", BASTION_SERVER_SECRET="s" * 32,
+               BASTION_AUDIT__SIGNING_KEY_FILE=str(tmp_path / "audit.key"))
     env.pop("BASTION_CONFIG", None)
     return env
 
@@ -44,6 +45,12 @@ def test_org_and_key_lifecycle(tmp_path: Path) -> None:
     assert revoked["status"] == "revoked"
     suspended = json.loads(run(["org", "suspend", "Example GmbH"], env).stdout)
     assert suspended["status"] == "suspended" and suspended["version"] == 2
+    # every change made on the CLI is in the audit log too, and the log verifies
+    from tests.audit.test_gateway_audit import records
+
+    actions = [r["action"] for r in records(env["BASTION_DATABASE_URL"]) if r.get("kind") == "admin"]
+    assert actions == ["org.created", "key.created", "key.revoked", "org.suspended"]
+    assert run(["audit", "verify"], env).stdout.startswith("OK: 4 entries")
 
 
 def test_cli_errors_are_one_clear_line(tmp_path: Path) -> None:

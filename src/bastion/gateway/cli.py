@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable
@@ -23,8 +24,10 @@ def settings_from(ctx: click.Context) -> Settings:
         raise click.ClickException(f"cannot load settings: {exc}") from exc
 
 
-def with_accounts(ctx: click.Context, fn: Callable[[AccountStore], Awaitable[T]]) -> T:
-    """Run ``fn`` against the configured database (migrated first)."""
+def with_accounts(ctx: click.Context, fn: Callable[[AccountStore], Awaitable[T]],
+                  action: str | None = None, details: Callable[[T], dict[str, Any]] | None = None) -> T:
+    """Run ``fn`` against the configured database (migrated first). A change (``action``) is
+    appended to the audit log, as the admin API does, with the OS user as the actor."""
     settings = settings_from(ctx)
     if not settings.server.server_secret:
         raise click.ClickException("server.server_secret is not set (BASTION_SERVER_SECRET)")
@@ -36,7 +39,18 @@ def with_accounts(ctx: click.Context, fn: Callable[[AccountStore], Awaitable[T]]
         await upgrade_async(settings.store.url)
         engine = create_engine(settings.store.url)
         try:
-            return await fn(AccountStore(engine, settings.server.server_secret))
+            result = await fn(AccountStore(engine, settings.server.server_secret))
+            if action is not None and settings.audit.enabled:
+                from bastion.audit.records import admin_record
+                from bastion.audit.service import open_audit_log
+
+                log = await open_audit_log(settings, engine)
+                try:
+                    await log.append(admin_record(action, f"cli:{getpass.getuser()}",
+                                                  details(result) if details else {}))
+                finally:
+                    await log.close()
+            return result
         finally:
             await engine.dispose()
 
@@ -125,7 +139,8 @@ def org_create(ctx: click.Context, name: str, status: str, tier: int, country: s
     if country is not None and (len(country) != 2 or not country.isalpha()):
         raise click.ClickException(f"--country must be a two-letter ISO code, not {country!r}")
     emit(with_accounts(ctx.find_root(), lambda a: a.create_org(
-        name, status=status, tier=tier, country=country, programmes=programmes, keep_content=keep_content)))
+        name, status=status, tier=tier, country=country, programmes=programmes, keep_content=keep_content),
+        "org.created", lambda org: {"org_id": org["id"], "status": org["status"]}))
 
 
 @org.command("list")
@@ -157,7 +172,7 @@ def _status_command(name: str, status: str) -> click.Command:
         async def go(a: AccountStore) -> dict[str, Any]:
             return await a.set_org_status((await a.find_org(org))["id"], status)
 
-        emit(with_accounts(ctx.find_root(), go))
+        emit(with_accounts(ctx.find_root(), go, f"org.{status}", lambda o: {"org_id": o["id"]}))
 
     return cmd
 
@@ -182,7 +197,7 @@ def key_create(ctx: click.Context, org: str, name: str | None, rpm: int | None, 
         issued = await a.create_key((await a.find_org(org))["id"], name, None, rpm, tpm)
         return {"id": issued.id, "key": issued.key, "prefix": issued.prefix}
 
-    out = with_accounts(ctx.find_root(), go)
+    out = with_accounts(ctx.find_root(), go, "key.created", lambda k: {"key_id": k["id"], "prefix": k["prefix"]})
     emit(out)
     click.echo("This is the only time the key is shown. Store it now.", err=True)
 
@@ -201,4 +216,5 @@ def key_list(ctx: click.Context, org: str) -> None:
 @click.argument("key_id")
 @click.pass_context
 def key_revoke(ctx: click.Context, key_id: str) -> None:
-    emit(with_accounts(ctx.find_root(), lambda a: a.revoke_key(key_id)))
+    emit(with_accounts(ctx.find_root(), lambda a: a.revoke_key(key_id), "key.revoked",
+                       lambda k: {"key_id": k["id"], "org_id": k["org_id"]}))
