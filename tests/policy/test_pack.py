@@ -55,3 +55,26 @@ def test_broken_country_groups_are_rejected(tmp_path: Path) -> None:
     f.write_text("{not json")
     with pytest.raises(PolicyError, match="not a country-groups file"):
         load_pack(None, f, ["example_restricted"])
+
+
+def test_explain_cli_names_every_deciding_policy(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    cfg = tmp_path / "bastion.toml"
+    cfg.write_text(f'[store]\nurl = "sqlite+aiosqlite:///{tmp_path / "p.db"}"\n[audit]\nsigning_key_file = '
+                   f'"{tmp_path / "k"}"\n[models.frontier-x]\ntier = "frontier"\n'
+                   'upstreams = [{ base_url = "http://127.0.0.1:9/v1" }]\n')
+    env = {**os.environ, "BASTION_CONFIG": str(cfg), "BASTION_SERVER_SECRET": "s" * 32}
+    cli = [sys.executable, "-m", "bastion.cli"]
+    subprocess.run([*cli, "org", "create", "Tier One Ltd", "--status", "active", "--tier", "1", "--country", "GB"],
+                   env=env, check=True, capture_output=True, timeout=60)
+    out = subprocess.run([*cli, "policy", "explain", "--org", "Tier One Ltd", "--model", "frontier-x",
+                          "--category", "mass_surveillance"], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("DENY")
+    assert "access.frontier_requires_tier2" in out.stdout and "usage.mass_surveillance" in out.stdout
+    bad = subprocess.run([*cli, "policy", "explain", "--org", "Tier One Ltd", "--model", "nope"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode != 0 and "unknown model" in bad.stderr
