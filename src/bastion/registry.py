@@ -44,6 +44,7 @@ CLI_COMMANDS: list[str] = [
     "bastion.audit.cli:audit",
     "bastion.policy.cli:policy",
     "bastion.guard.cli:guard",
+    "bastion.vault.cli:vault",
 ]
 
 
