@@ -63,7 +63,8 @@ def sealed_model(tmp_path: Path) -> tuple[Vault, Path, Path]:
     model = tmp_path / "tiny-model"
     model.mkdir()
     rng = np.random.default_rng(0)
-    write_safetensors(model / "model.safetensors", {"w1": rng.standard_normal((64, 300)), "b1": rng.standard_normal(300)})
+    write_safetensors(model / "model.safetensors",
+                      {"w1": rng.standard_normal((64, 300)), "b1": rng.standard_normal(300)})
     (model / "config.json").write_text('{"hidden_size": 300}')
     (model / "tokenizer").mkdir()
     (model / "tokenizer" / "vocab.txt").write_text("a\nb\nc\n")
@@ -92,8 +93,9 @@ def test_round_trip_with_two_of_three(sealed_model: tuple[Vault, Path, Path]) ->
         if f.is_file():
             assert (out / f.relative_to(model)).read_bytes() == f.read_bytes()
     assert b"w1" not in b"".join(p.read_bytes() for p in (sealed / "files").iterdir())  # nothing in clear
-    streamed = subprocess.run([*CLI, "vault", "unseal", str(sealed), *share(v, sealed, "bob"), *share(v, sealed, "alice"),
-                               "--to-stdout", "config.json", *pub(v)], env=v.env, capture_output=True, timeout=60)
+    streamed = subprocess.run([*CLI, "vault", "unseal", str(sealed), *share(v, sealed, "bob"),
+                               *share(v, sealed, "alice"), "--to-stdout", "config.json", *pub(v)],
+                              env=v.env, capture_output=True, timeout=60)
     assert streamed.returncode == 0 and streamed.stdout == b'{"hidden_size": 300}'
     actions = [r["action"] for r in records(f"sqlite+aiosqlite:///{v.tmp / 'audit.db'}") if r.get("kind") == "vault"]
     assert actions == ["vault.seal", "vault.verify", "vault.unseal", "vault.unseal"]
