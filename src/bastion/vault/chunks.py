@@ -13,7 +13,7 @@ import hashlib
 import os
 import struct
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -45,7 +45,10 @@ def _aad(file_id: bytes, index: int, final: bool) -> bytes:
 
 
 def _read_full(src: BinaryIO, n: int) -> bytes:
-    buf = bytearray()
+    first = src.read(n)  # a regular file returns all n bytes at once: no extra copy
+    if len(first) == n or not first:
+        return first
+    buf = bytearray(first)
     while len(buf) < n:
         part = src.read(n - len(buf))
         if not part:
@@ -55,32 +58,32 @@ def _read_full(src: BinaryIO, n: int) -> bytes:
 
 
 def seal_stream(src: BinaryIO, dst: BinaryIO, key: bytes, chunk_size: int = DEFAULT_CHUNK) -> Sealed:
-    """Encrypt ``src`` into ``dst``. Hashing the plaintext runs on a second thread (both release the GIL)."""
+    """Encrypt ``src`` into ``dst``. The two SHA-256 digests run on their own threads (hashlib and
+    AES-GCM both release the GIL), so hashing overlaps encryption and I/O on a second core."""
     aead = AESGCM(key)
     file_id, prefix = os.urandom(16), os.urandom(8)
     header = HEADER.pack(MAGIC, VERSION, file_id, prefix, chunk_size)
     dst.write(header)
     plain, sealed = hashlib.sha256(), hashlib.sha256(header)
     size = index = 0
-    pending = None
-    with ThreadPoolExecutor(1) as hasher:
+    with ThreadPoolExecutor(1) as plain_hasher, ThreadPoolExecutor(1) as sealed_hasher:
+        pending: list[Future[None]] = []
         chunk = _read_full(src, chunk_size)
         while True:
             nxt = _read_full(src, chunk_size) if len(chunk) == chunk_size else b""
             final = not nxt
-            if pending is not None:
-                pending.result()
-            pending = hasher.submit(plain.update, chunk)
             ct = aead.encrypt(prefix + index.to_bytes(4, "big"), chunk, _aad(file_id, index, final))
+            for f in pending:  # at most one chunk in flight per hasher: memory stays constant
+                f.result()
+            pending = [plain_hasher.submit(plain.update, chunk), sealed_hasher.submit(sealed.update, ct)]
             dst.write(ct)
-            sealed.update(ct)
             size += len(chunk)
             index += 1
             if final:
                 break
             chunk = nxt
-        if pending is not None:
-            pending.result()
+        for f in pending:
+            f.result()
     return Sealed(size, plain.hexdigest(), sealed.hexdigest(), index, file_id.hex())
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,14 +166,19 @@ def _plaintext(sealed: Path, f: dict[str, Any], dek: bytes) -> Iterator[bytes]:
         raise VaultError(f"{f['path']}: {f['sealed']} belongs to another seal (file id differs)")
     h = hashlib.sha256()
     size = 0
-    with path.open("rb") as fh:
+    with path.open("rb") as fh, ThreadPoolExecutor(1) as hasher:  # hash on a second core while writing
+        pending: Future[None] | None = None
         try:
             for chunk in open_stream(fh, dek, f["path"]):
-                h.update(chunk)
+                if pending is not None:
+                    pending.result()
+                pending = hasher.submit(h.update, chunk)
                 size += len(chunk)
                 yield chunk
         except SealError as exc:
             raise VaultError(str(exc)) from exc
+        if pending is not None:
+            pending.result()
     if size != f["size"] or h.hexdigest() != f["sha256"]:
         raise VaultError(f"{f['path']}: plaintext does not match its signed digest")
 
