@@ -78,3 +78,18 @@ def test_explain_cli_names_every_deciding_policy(tmp_path) -> None:  # type: ign
     bad = subprocess.run([*cli, "policy", "explain", "--org", "Tier One Ltd", "--model", "nope"], env=env,
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode != 0 and "unknown model" in bad.stderr
+
+
+def test_policies_can_use_the_guards_scores(tmp_path: Path) -> None:
+    from bastion.config import ModelSettings
+    from bastion.gateway.context import Principal
+    from bastion.policy.engine import PolicyEngine
+
+    d = copy_pack(tmp_path)
+    (d / "90-strict.cedar").write_text(
+        '@id("ops.cyber_strict")\n@reason("Grey-band cyber content is refused.")\n'
+        'forbid(principal, action, resource) when { context.scores.cyber_offense >= 30 };')
+    engine = PolicyEngine(load_pack(d), {"m": ModelSettings(upstreams=[])})
+    p = Principal("o", "O", "active", "k", "bst_k", "active", tier=2, country="GB", screening_state="clear")
+    assert engine.decide(p, "m", stage="usage", scores={"cyber_offense": 0.35}).ids == ["ops.cyber_strict"]
+    assert engine.decide(p, "m", stage="usage", scores={"cyber_offense": 0.20}).allowed

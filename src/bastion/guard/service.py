@@ -57,7 +57,7 @@ class GuardService:
         policy = self.services.policy if self.services is not None else None
         if policy is not None and self.policy_decides() and ctx.principal is not None and ctx.model:
             decision = policy.engine.decide(ctx.principal, ctx.model, stage="usage",
-                                            request_country=ctx.request_country, flagged=a.flagged)
+                                            request_country=ctx.request_country, flagged=a.flagged, scores=a.scores)
             if decision.allowed:
                 return allow()
             first = decision.ids[0] if decision.ids else "no_permit"

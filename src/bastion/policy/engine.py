@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,8 @@ from bastion.gateway.context import Principal
 from bastion.policy.pack import PolicyInfo, PolicyPack
 
 ACTIONS = ("invoke", "list_models", "fine_tune", "download_weights", "view_audit")
+SCORED = ("cbrn_weapons", "cyber_offense", "autonomous_weapons", "mass_surveillance", "influence_operations",
+          "general_harm", "jailbreak", "prompt_injection")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +110,16 @@ class PolicyEngine:
         return ents
 
     def decide(self, p: Principal, model: str, action: str = "invoke", *, stage: str = "access",
-               request_country: str | None = None, flagged: Iterable[str] = (), cached: bool = True) -> PolicyDecision:
+               request_country: str | None = None, flagged: Iterable[str] = (),
+               scores: Mapping[str, float] | None = None, cached: bool = True) -> PolicyDecision:
         if model not in self.models:
             return PolicyDecision(False, (), (f"unknown model {model!r}",))
         if action not in ACTIONS:
             return PolicyDecision(False, (), (f"unknown action {action!r}",))
         flags = tuple(sorted(set(flagged)))
+        percent = tuple(round(100 * (scores or {}).get(c, 0.0)) for c in SCORED)
         key = (self.pack.digest, p.org_id, p.org_version, p.key_id, p.key_status, model, action, stage,
-               request_country, flags)
+               request_country, flags, percent)
         if cached:
             hit = self._decisions.get_or(key)
             if hit is not None:
@@ -125,6 +129,7 @@ class PolicyEngine:
             "action": {"type": "Action", "id": action},
             "resource": {"type": "Model", "id": model},
             "context": {"stage": stage, "request_country": request_country or "", "flagged": list(flags),
+                        "scores": dict(zip(SCORED, percent, strict=True)),
                         "declared_use": p.declared_use or "", "hour_utc": time.gmtime().tm_hour},
         }
         result = cedarpy.is_authorized(request, self.pack.policy_set, self._entities_for(p, model))

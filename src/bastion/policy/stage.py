@@ -45,9 +45,11 @@ class PolicyStage:
         if ctx.model not in self.service.engine.models:
             return allow()  # unknown models are answered 404 by the router
         country = self.service.request_country(ctx)
-        flagged = ctx.guard_input.flagged if (self.stage == "usage" and ctx.guard_input) else ()
+        guard = ctx.guard_input if self.stage == "usage" else None
         decision = self.service.engine.decide(p, ctx.model, ROUTE_ACTIONS.get(ctx.route, "invoke"),
-                                              stage=self.stage, request_country=country, flagged=flagged)
+                                              stage=self.stage, request_country=country,
+                                              flagged=guard.flagged if guard else (),
+                                              scores=guard.scores if guard else None)
         return _verdict(ctx, decision, self.stage)
 
 
