@@ -45,6 +45,7 @@ CLI_COMMANDS: list[str] = [
     "bastion.policy.cli:policy",
     "bastion.guard.cli:guard",
     "bastion.vault.cli:vault",
+    "bastion.redteam.cli:redteam",
 ]
 
 
