@@ -1,0 +1,203 @@
+"""The in-memory screening index: every name of every list entry, found by token, not by scan.
+
+Names are normalised once at build time. Three inverted indexes over the names' tokens find
+candidates for a subject in a few dictionary lookups:
+
+* phonetic forms (one spelling per sound: ``khalid`` / ``chalid``, ``jokic`` / ``dzhokik``);
+* consonant skeletons (vowel changes and unwritten vowels: ``mohammed`` / ``muhamad`` / ``mhmd``);
+* one-character deletions of every phonetic form of four letters or more (SymSpell's trick), so
+  a typo or a dropped letter on either side still meets its token.
+
+Postings are kept as one CSR array per index (token id -> slice of name ids), which keeps a
+million entries in a few hundred MB and lets numpy total the evidence per name.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bastion.diligence.screening.model import ListEntry
+from bastion.diligence.screening.names import PARTICLES, normalise, phonetic, skeleton
+
+IntArray = npt.NDArray[np.int32]
+MIN_DELETE_LEN = 4
+
+
+def deletions(token: str) -> set[str]:
+    return {token[:i] + token[i + 1:] for i in range(len(token))}
+
+
+class _Postings:
+    """A CSR inverted index from string keys to sorted name ids."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self._keys = array("i")
+        self._names = array("i")
+        self.offsets: IntArray = np.zeros(1, dtype=np.int32)
+        self.values: IntArray = np.zeros(0, dtype=np.int32)
+
+    def add(self, key: str, name_id: int) -> None:
+        kid = self.ids.setdefault(key, len(self.ids))
+        self._keys.append(kid)
+        self._names.append(name_id)
+
+    def freeze(self) -> None:
+        keys = np.frombuffer(self._keys, dtype=np.int32) if len(self._keys) else np.zeros(0, np.int32)
+        names = np.frombuffer(self._names, dtype=np.int32) if len(self._names) else np.zeros(0, np.int32)
+        order = np.lexsort((names, keys))
+        keys, names = keys[order], names[order]
+        # drop duplicate (key, name) pairs: a token that occurs twice in one name counts once
+        keep = np.ones(len(keys), dtype=bool)
+        if len(keys) > 1:
+            keep[1:] = (keys[1:] != keys[:-1]) | (names[1:] != names[:-1])
+        keys, names = keys[keep], names[keep]
+        counts = np.bincount(keys, minlength=len(self.ids)).astype(np.int32)
+        self.offsets = np.zeros(len(self.ids) + 1, dtype=np.int32)
+        np.cumsum(counts, out=self.offsets[1:])
+        self.values = names.astype(np.int32)
+        self._keys, self._names = array("i"), array("i")
+
+    def get(self, key: str) -> IntArray | None:
+        kid = self.ids.get(key)
+        if kid is None:
+            return None
+        return self.values[self.offsets[kid]:self.offsets[kid + 1]]
+
+    def df(self, key: str) -> int:
+        kid = self.ids.get(key)
+        return 0 if kid is None else int(self.offsets[kid + 1] - self.offsets[kid])
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedName:
+    name_id: int
+    entry: ListEntry
+    display: str
+    tokens: tuple[str, ...]
+
+
+class ScreeningIndex:
+    def __init__(self, entries: Iterable[ListEntry]) -> None:
+        self.entries: list[ListEntry] = []
+        self._name_entry = array("i")
+        self._name_alias = array("h")
+        self._name_len = array("b")
+        self._name_tokens: list[str] = []  # space-joined normalised tokens, one string per name rendering
+        self._tokens = _Postings()
+        self._phonetic = _Postings()
+        self._skeletons = _Postings()
+        self._deletes: dict[str, list[str]] = {}
+        for entry in entries:
+            eid = len(self.entries)
+            self.entries.append(entry)
+            for alias, raw in enumerate(entry.names[:32767]):
+                for toks in normalise(raw, entry.kind):
+                    nid = len(self._name_tokens)
+                    self._name_tokens.append(" ".join(toks))
+                    self._name_entry.append(eid)
+                    self._name_alias.append(alias)
+                    self._name_len.append(min(len(toks), 127))
+                    for tok in toks:
+                        self._tokens.add(tok, nid)
+                        self._phonetic.add(phonetic(tok), nid)
+                        sk = skeleton(tok)
+                        if len(sk) >= 2:
+                            self._skeletons.add(sk, nid)
+        self._tokens.freeze()
+        self._phonetic.freeze()
+        self._skeletons.freeze()
+        for tok in self._phonetic.ids:
+            if len(tok) >= MIN_DELETE_LEN:
+                for d in deletions(tok):
+                    self._deletes.setdefault(d, []).append(tok)
+        self.name_count = len(self._name_tokens)
+        self._log_n = math.log(1 + max(self.name_count, 1))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    # -- weights ------------------------------------------------------------------------------------
+
+    def weight(self, token: str) -> float:
+        """Inverse document frequency: a rare token says more than ``trading`` or ``mohammed``."""
+        df = self._tokens.df(token) or self._phonetic.df(phonetic(token))
+        w = math.log(1 + self.name_count / df) if df else self._log_n
+        return w * 0.25 if token in PARTICLES or len(token) == 1 else w
+
+    # -- retrieval ----------------------------------------------------------------------------------
+
+    def similar_forms(self, form: str) -> set[str]:
+        """Phonetic forms in the index within about one edit of ``form`` (insert, delete, substitute)."""
+        out: set[str] = set()
+        known = self._phonetic.ids
+        if form in known:
+            out.add(form)
+        out.update(self._deletes.get(form, ()))  # the subject lost a letter
+        if len(form) > MIN_DELETE_LEN:
+            for d in deletions(form):
+                if d in known:
+                    out.add(d)  # the subject gained a letter
+                out.update(self._deletes.get(d, ()))  # one letter differs
+        return out
+
+    def candidates(self, renderings: Sequence[tuple[str, ...]], limit: int = 24, abjad: bool = False,
+                   max_df: int = 200_000) -> list[IndexedName]:
+        """The ``limit`` names with the most token evidence in common with any rendering."""
+        chunks: list[IntArray] = []
+        weights: list[npt.NDArray[np.float32]] = []
+        for toks in renderings:
+            grams = list(toks) + [a + b for a, b in itertools.pairwise(toks)]
+            for tok in grams:
+                particle = 0.25 if tok in PARTICLES or len(tok) == 1 else 1.0
+                for found, factor in self._evidence(tok, abjad):
+                    if len(found) and len(found) <= max_df:
+                        # the evidence is as strong as its posting list is short
+                        w = math.log(1 + self.name_count / len(found)) * factor * particle
+                        chunks.append(found)
+                        weights.append(np.full(len(found), w, dtype=np.float32))
+        if not chunks:
+            return []
+        ids = np.concatenate(chunks)
+        uniq, inverse = np.unique(ids, return_inverse=True)
+        totals: npt.NDArray[np.float64] = np.bincount(inverse, weights=np.concatenate(weights)).astype(np.float64)
+        # among names with the same evidence, the shorter one explains more of itself
+        lengths = np.frombuffer(self._name_len, dtype=np.int8)[uniq].astype(np.float64)
+        totals /= 1.0 + 0.1 * lengths
+        if len(uniq) > limit:
+            top = np.argpartition(-totals, limit)[:limit]
+            top = top[np.argsort(-totals[top])]
+        else:
+            top = np.argsort(-totals)
+        return [self.name(int(uniq[i])) for i in top]
+
+    def _evidence(self, tok: str, abjad: bool) -> list[tuple[IntArray, float]]:
+        out: list[tuple[IntArray, float]] = []
+        form = phonetic(tok)
+        for similar in self.similar_forms(form):
+            found = self._phonetic.get(similar)
+            if found is not None:
+                out.append((found, 1.0 if similar == form else 0.8))
+        sk = skeleton(tok, abjad)
+        if len(sk) >= 2:
+            found = self._skeletons.get(sk)
+            if found is not None:
+                out.append((found, 0.6))
+        return out
+
+    def name(self, name_id: int) -> IndexedName:
+        entry = self.entries[self._name_entry[name_id]]
+        return IndexedName(name_id, entry, entry.names[self._name_alias[name_id]],
+                            tuple(self._name_tokens[name_id].split()))
+
+    def stats(self) -> dict[str, int]:
+        return {"entries": len(self.entries), "names": self.name_count, "tokens": len(self._tokens.ids),
+                "phonetic": len(self._phonetic.ids),
+                "skeletons": len(self._skeletons.ids), "deletions": len(self._deletes)}

@@ -1,0 +1,76 @@
+"""OFAC's legacy CSV lists (SDN and the consolidated non-SDN list): a primary file, aliases and
+addresses, no header, ``-0-`` for empty. Individuals are written ``LAST, First``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from bastion.diligence.screening.loaders.base import ListFormatError, countries, parse_date, read_text
+from bastion.diligence.screening.model import EntityKind, ListEntry
+
+_KINDS: dict[str, EntityKind] = {"individual": "person", "vessel": "vessel", "aircraft": "aircraft", "": "organization"}
+_DOB = re.compile(r"\bDOB ([^;]+)")
+_NATIONALITY = re.compile(r"\b(?:nationality|citizen|Nationality of Registration)[: ]+([A-Za-z ,.'-]+?)(?:;|\.|$)")
+_FILES = {"sdn.csv": ("alt.csv", "add.csv", "ofac-sdn"), "cons_prim.csv": ("cons_alt.csv", "cons_add.csv", "ofac-cons")}
+
+
+def _rows(path: Path, width: int) -> list[tuple[int, list[str]]]:
+    out = []
+    for lineno, row in enumerate(csv.reader(io.StringIO(read_text(path))), start=1):
+        if not row or row == [""]:
+            continue
+        if len(row) != width:
+            raise ListFormatError(path, lineno, f"expected {width} fields, found {len(row)}")
+        out.append((lineno, [_empty(v) for v in row]))
+    return out
+
+
+def _empty(value: str) -> str:
+    v = value.strip()
+    return "" if v == "-0-" else v
+
+
+def _person_name(name: str) -> str:
+    last, sep, first = name.partition(",")
+    return f"{first.strip()} {last.strip()}" if sep and first.strip() else name
+
+
+def load_ofac(primary: Path, list_id: str | None = None) -> list[ListEntry]:
+    """Load ``sdn.csv`` (or ``cons_prim.csv``) with its ``alt`` and ``add`` files beside it."""
+    alt_name, add_name, default_id = _FILES.get(primary.name, ("alt.csv", "add.csv", "ofac-sdn"))
+    entries: dict[str, ListEntry] = {}
+    for lineno, row in _rows(primary, 12):
+        ent, name, kind_raw, program, _title, *_rest, remarks = row
+        if not ent.isdigit():
+            raise ListFormatError(primary, lineno, f"entity number {ent!r} is not a number")
+        if not name:
+            raise ListFormatError(primary, lineno, "empty name")
+        kind_key = kind_raw.lower()
+        if kind_key not in _KINDS:
+            raise ListFormatError(primary, lineno, f"unknown SDN type {kind_raw!r}")
+        kind = _KINDS[kind_key]
+        dobs = [d for m in _DOB.findall(remarks) for d in parse_date(m)]
+        nats = countries(_NATIONALITY.findall(remarks))
+        entries[ent] = ListEntry(list_id or default_id, ent, kind, [_person_name(name) if kind == "person" else name],
+                                 dobs, nats, [p.strip() for p in program.split("]") if p.strip(" [")])
+    alt = primary.with_name(alt_name)
+    if alt.exists():
+        for lineno, row in _rows(alt, 5):
+            entry = entries.get(row[0])
+            if entry is None:
+                raise ListFormatError(alt, lineno, f"alias for unknown entity {row[0]!r}")
+            if row[3]:
+                entry.names.append(_person_name(row[3]) if entry.kind == "person" else row[3])
+    add = primary.with_name(add_name)
+    if add.exists():
+        for lineno, row in _rows(add, 6):
+            entry = entries.get(row[0])
+            if entry is None:
+                raise ListFormatError(add, lineno, f"address for unknown entity {row[0]!r}")
+            for code in countries([row[4]]):
+                if code not in entry.countries:
+                    entry.countries.append(code)
+    return list(entries.values())

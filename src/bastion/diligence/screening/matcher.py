@@ -1,0 +1,165 @@
+"""Scoring: how alike a subject and a list entry are, and why.
+
+``name_similarity`` aligns the two token lists (each token pairs with at most one other), scores
+each pair by edit similarity or a shared consonant skeleton, and weights every token by how rare it
+is in the lists, so ``Acme Trading`` does not hit ``Zenith Trading``. Tokens of the entry that the
+subject lacks cost less than the subject's unmatched tokens: dropping a middle name is common,
+inventing one is not. Birth date, kind of party and country then move the score up or down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
+
+from bastion.diligence.screening.index import IndexedName, ScreeningIndex
+from bastion.diligence.screening.model import (
+    Decision,
+    ListEntry,
+    ScreeningHit,
+    ScreeningResult,
+    Subject,
+    worst,
+)
+from bastion.diligence.screening.names import is_abjad, normalise, phonetic, skeleton, vowel_mask
+
+MIN_PAIR = 0.6  # below this two tokens are different words
+MISSING_ENTRY_TOKEN = 0.2  # weight share charged for an entry token the subject lacks
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    review: float = 0.86
+    block: float = 0.95
+
+    def decide(self, score: float) -> Decision:
+        return "block" if score >= self.block else "review" if score >= self.review else "clear"
+
+
+def token_similarity(a: str, b: str, abjad: bool = False) -> float:
+    """1 for the same token; about 0.9 for one sound spelt two ways, a vowel changed, or one typo in a
+    longer word; well under ``MIN_PAIR`` for different words that merely share letters."""
+    if a == b:
+        return 1.0
+    if (len(a) == 1 or len(b) == 1) and not abjad:  # an initial
+        return 0.8 if a[0] == b[0] else 0.0
+    pa, pb = phonetic(a), phonetic(b)
+    if pa == pb:
+        return 0.96
+    longest = max(len(pa), len(pb))
+    edits = OSA.distance(pa, pb)
+    if edits == 1 and longest >= 4:  # a typo; rarely in the first letter, which sets a name apart
+        return 0.93 if longest >= 5 and pa[0] == pb[0] else 0.84
+    if edits == 2 and longest >= 9:
+        return 0.88
+    if longest >= 4 and vowel_mask(a) == vowel_mask(b):
+        return 0.9
+    if abjad:  # the subject was written without short vowels: compare consonants
+        if a in ("l", "al") and b in ("l", "al"):  # the article al-, written ال
+            return 1.0
+        sa, sb = skeleton(a, abjad=True).replace("j", "k"), skeleton(b).replace("j", "k")  # ج is g in Egypt
+        if sa == sb and sa:
+            return 0.92 if len(sa) >= 3 else 0.85
+        if len(sa) >= 4 and OSA.distance(sa, sb) == 1:
+            return 0.85
+    return 0.7 * fuzz.ratio(a, b) / 100.0
+
+
+def name_similarity(query: tuple[str, ...], name: tuple[str, ...], weight: Callable[[str], float],
+                    abjad: bool = False) -> float:
+    if not query or not name:
+        return 0.0
+    pairs = sorted(((token_similarity(q, n, abjad), i, j) for i, q in enumerate(query) for j, n in enumerate(name)),
+                   reverse=True)
+    used_q: set[int] = set()
+    used_n: set[int] = set()
+    num = den = 0.0
+    for sim, i, j in pairs:
+        if sim < MIN_PAIR:
+            break
+        if i in used_q or j in used_n:
+            continue
+        used_q.add(i)
+        used_n.add(j)
+        w = (weight(query[i]) + weight(name[j])) / 2
+        num += sim * w
+        den += w
+    den += sum(weight(q) for i, q in enumerate(query) if i not in used_q)
+    den += MISSING_ENTRY_TOKEN * sum(weight(n) for j, n in enumerate(name) if j not in used_n)
+    aligned = num / den if den else 0.0
+    # split or merged tokens: "Xi Jin Ping" / "Xi Jinping", "Abdul Rahman" / "Abdulrahman"
+    if len(query) != len(name):
+        joined = fuzz.ratio("".join(query), "".join(name)) / 100.0
+        aligned = max(aligned, joined * 0.97)
+    return aligned
+
+
+_PERSONAL = frozenset({"person"})
+_OTHER = frozenset({"organization", "vessel", "aircraft"})
+
+
+def feature_adjust(subject: Subject, entry: ListEntry, score: float) -> tuple[float, dict[str, str]]:
+    features: dict[str, str] = {"type": "unknown", "birth_date": "unknown", "country": "unknown"}
+    if subject.kind != "unknown" and entry.kind != "unknown":
+        if subject.kind == entry.kind:
+            features["type"] = "agree"
+        elif (subject.kind in _PERSONAL) != (entry.kind in _PERSONAL) or {subject.kind, entry.kind} <= _OTHER:
+            features["type"] = "conflict"
+            score -= 0.15
+    if subject.birth_date and entry.birth_dates:
+        best = max(_date_agreement(subject.birth_date, d) for d in entry.birth_dates)
+        if best > 0:
+            features["birth_date"] = "agree"
+            score += 0.05 * best
+        else:
+            features["birth_date"] = "conflict"
+            score -= 0.12
+    if subject.country and entry.countries:
+        if subject.country.lower() in entry.countries:
+            features["country"] = "agree"
+            score += 0.02
+        else:
+            features["country"] = "conflict"
+            score -= 0.03
+    return max(0.0, min(1.0, score)), features
+
+
+def _date_agreement(a: str, b: str) -> float:
+    """1.0 same day, 0.6 same year (or one side only knows the year), 0 otherwise."""
+    if a[:4] != b[:4]:
+        return 0.0
+    if len(a) >= 10 and len(b) >= 10:
+        return 1.0 if a[:10] == b[:10] else 0.0
+    return 0.6
+
+
+class Matcher:
+    def __init__(self, index: ScreeningIndex, thresholds: Thresholds | None = None, candidates: int = 24) -> None:
+        self.index = index
+        self.thresholds = thresholds or Thresholds()
+        self.limit = candidates
+
+    def screen(self, subject: Subject, max_hits: int = 10) -> ScreeningResult:
+        renderings = normalise(subject.name, subject.kind)
+        abjad = is_abjad(subject.name)
+        best: dict[int, tuple[float, IndexedName]] = {}
+        for cand in self.index.candidates(renderings, self.limit, abjad=abjad):
+            sim = max(name_similarity(r, cand.tokens, self.index.weight, abjad) for r in renderings)
+            key = id(cand.entry)
+            if key not in best or sim > best[key][0]:
+                best[key] = (sim, cand)
+        hits: list[ScreeningHit] = []
+        for name_score, cand in best.values():
+            score, features = feature_adjust(subject, cand.entry, name_score)
+            decision = self.thresholds.decide(score)
+            if decision == "clear":
+                continue
+            e = cand.entry
+            hits.append(ScreeningHit(e.list_id, e.entity_id, e.names[0], cand.display, score, name_score, decision,
+                                     features, tuple(e.programs)))
+        hits.sort(key=lambda h: -h.score)
+        hits = hits[:max_hits]
+        return ScreeningResult(subject, worst([h.decision for h in hits]), tuple(hits))

@@ -1,0 +1,151 @@
+"""Name normalisation: every script to lower-case ASCII tokens, legal forms and honorifics removed.
+
+The same function runs on list names (at index time) and on the subject (at query time), so both
+sides meet in one form. Transliteration uses ``anyascii`` (every script, pinyin for Han); Japanese
+kana and kanji are also read with ``pykakasi``, so a kanji name yields two renderings and the better
+one wins. Legal forms ("LLC", "OOO", "GmbH", "Limited liability company"...) and person prefixes
+come from ``rigour``, OpenSanctions' name library.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from anyascii import anyascii
+from rigour.names import remove_org_types, remove_person_prefixes
+
+from bastion.diligence.screening.model import EntityKind
+
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_ABJAD = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f]")  # Hebrew, Arabic: vowels mostly unwritten
+_LEGAL_EXTRA = re.compile(
+    r"\b(corporation|corp|company|co|incorporated|inc|limited|ltd|llc|plc|group|holding|holdings|the|and|of|"
+    r"joint|stock|sal|fzco|fze|fzc|jsc|ojsc|cjsc|pjsc|ooo|oao|zao|pao|tov|ao|sa|ag|gmbh|bv|nv|spa|srl|sarl|sdn|bhd|pte|pvt)\b")
+
+# Common particles and honorifics in listed names: kept for display, weighted low when matching.
+PARTICLES = frozenset({"al", "el", "ul", "bin", "ibn", "bint", "abu", "abd", "van", "von", "der", "de", "da", "di",
+                       "del", "la", "le", "dos", "das", "mr", "mrs", "ms", "dr", "haji", "hajji", "sheikh",
+                       "shaykh", "mullah", "maulana", "mawlawi", "general", "colonel"})
+
+
+@lru_cache(maxsize=4096)
+def _kakasi_reading(text: str) -> str | None:
+    try:
+        import pykakasi
+    except ImportError:  # optional: without it kanji are read as Chinese only
+        return None
+    converter = pykakasi.kakasi()  # type: ignore[no-untyped-call]
+    return " ".join(str(part["hepburn"]) for part in converter.convert(text))
+
+
+def renderings(raw: str) -> list[str]:
+    """ASCII renderings of a name: one, or two for Han/kana text (Chinese and Japanese readings)."""
+    text = unicodedata.normalize("NFKC", raw)
+    out = [_CAMEL.sub(" ", anyascii(text))]  # anyascii capitalises each Han/Hangul syllable: split there
+    if _HAN_KANA.search(text):
+        japanese = _kakasi_reading(text)
+        if japanese and (_KANA.search(text) or japanese not in out):
+            out.append(japanese)
+    return out
+
+
+def is_abjad(raw: str) -> bool:
+    return _ABJAD.search(raw) is not None
+
+
+def tokens(ascii_text: str, kind: EntityKind = "unknown") -> tuple[str, ...]:
+    text = ascii_text.lower().replace("'", "").replace("`", "").replace("\u2019", "").replace(".", "")
+    text = _NON_ALNUM.sub(" ", text)
+    if kind != "person":
+        text = remove_org_types(text)
+        text = _LEGAL_EXTRA.sub(" ", text)
+    if kind != "organization":
+        text = remove_person_prefixes(text)
+    out = tuple(t for t in text.split() if kind == "person" or not _misspelt_legal_word(t))
+    if not out:  # a name that is nothing but a legal form ("Limited") stays searchable
+        out = tuple(_NON_ALNUM.sub(" ", ascii_text.lower()).split())
+    return out
+
+
+_LEGAL_WORDS = ("company", "limited", "corporation", "incorporated", "holding", "holdings", "group", "enterprises",
+                "trading", "international")
+_LEGAL_FORMS = frozenset(_LEGAL_WORDS[:7])
+
+
+@lru_cache(maxsize=1 << 16)
+def _misspelt_legal_word(token: str) -> bool:
+    """``kompany``, ``limted``, ``cmopany``: a legal form with a typo is still a legal form."""
+    from rapidfuzz.distance import OSA
+
+    if len(token) < 4 or token in _LEGAL_WORDS:
+        return False
+    return any(OSA.distance(token, w) <= (2 if len(w) >= 9 else 1) for w in _LEGAL_FORMS)
+
+
+def normalise(raw: str, kind: EntityKind = "unknown") -> list[tuple[str, ...]]:
+    """Token tuples for every rendering of ``raw`` (usually one)."""
+    seen: list[tuple[str, ...]] = []
+    for rendering in renderings(raw):
+        t = tokens(rendering, kind)
+        if t and t not in seen:
+            seen.append(t)
+    return seen
+
+
+_SOUNDS = {"dzh": "j", "sch": "s", "tch": "c", "sh": "s", "ch": "c", "kh": "h", "ph": "f", "th": "t", "dh": "d",
+           "gh": "g", "zh": "j", "dj": "j", "ck": "k", "x": "ks", "q": "k", "c": "k", "z": "s", "w": "v", "y": "i",
+           "ee": "i", "oo": "u", "ou": "u"}
+# One left-to-right pass, longest spelling first, so a replacement never joins a later one ("btkhn"
+# must not become "bthn" and then "btn").
+_SOUND_RE = re.compile("|".join(sorted(_SOUNDS, key=len, reverse=True)))
+_VOWELS = frozenset("aeiou")
+
+
+@lru_cache(maxsize=1 << 18)
+def phonetic(token: str) -> str:
+    """One spelling per sound, vowels kept: ``khalid``/``halid`` and ``jokic``/``dzhokik`` agree."""
+    t = _SOUND_RE.sub(lambda m: _SOUNDS[m.group(0)], token)
+    out: list[str] = []
+    for ch in t:
+        if not (out and out[-1] == ch):
+            out.append(ch)
+    if len(out) > 2 and out[-1] == "h":  # a final h is often silent: Abdullah / Abdulla
+        out.pop()
+    return "".join(out)
+
+
+@lru_cache(maxsize=1 << 18)
+def vowel_mask(token: str) -> str:
+    """The phonetic form with every run of vowels written ``a``: ``muhammad`` and ``mohammed`` agree."""
+    out: list[str] = []
+    for ch in phonetic(token):
+        c = "a" if ch in _VOWELS else ch
+        if not (out and out[-1] == c == "a"):
+            out.append(c)
+    return "".join(out)
+
+
+_SKELETON = str.maketrans({"g": "k", "v": "f", "p": "b"})
+
+
+@lru_cache(maxsize=1 << 18)
+def skeleton(token: str, abjad: bool = False) -> str:
+    """Consonants only, ``g``/``k``, ``v``/``f`` and ``p``/``b`` merged: what Arabic and Hebrew script
+    keep of a name. ``mohammed`` and ``mhmd`` both give ``mhmd``. For a token transliterated from
+    such a script, ``w`` after the first letter stands for a long u/o and is dropped too (``y`` for a
+    long i/e already is)."""
+    if abjad:
+        token = token[:1] + token[1:].replace("w", "")
+    out: list[str] = []
+    for ch in phonetic(token).translate(_SKELETON):
+        if ch in _VOWELS or ch.isdigit() or (out and out[-1] == ch):
+            continue
+        out.append(ch)
+    if len(out) > 1 and out[-1] == "h":
+        out.pop()
+    return "".join(out)
