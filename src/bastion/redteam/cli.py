@@ -121,7 +121,7 @@ def run_cmd(ctx: click.Context, target: str, model: str, api_key_env: str | None
     rt = redteam_settings(settings)
     names = list(dict.fromkeys(transforms or ("none",)))
     if "all" in names:
-        static = [n for n in available() if not load_transform(n).needs_attacker]
+        static = ["none", *(n for n in available() if n != "none" and not load_transform(n).needs_attacker)]
         names = list(dict.fromkeys([*(n for n in names if n != "all"), *static]))
     timeout = timeout_s or rt.timeout_s
     common: dict[str, Any] = {"timeout_s": timeout, "retries": rt.retries if retries is None else retries,

@@ -58,14 +58,15 @@ def heatmap(metrics: dict[str, Any], transforms: list[str]) -> str:
     categories = [c for c in ALL_CATEGORIES if c in present] + sorted(present - set(ALL_CATEGORIES))
     if not categories or not transforms:
         return '<p id="asr-heatmap" class="meta">No harmful attempts were counted.</p>'
-    left, top, w, h = 170, 70, 104, 42
-    width, height = left + w * len(transforms) + 10, top + h * len(categories) + 10
+    left, top, w, h = 160, 110, 74, 42
+    width, height = left + w * len(transforms) + 110, top + h * len(categories) + 10
     out = [f'<svg id="asr-heatmap" role="img" aria-label="Attack success rate by category and transform" '
-           f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+           f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" '
+           f'xmlns="http://www.w3.org/2000/svg">']
     for j, t in enumerate(transforms):
-        x = left + j * w + w / 2
-        out.append(f'<text x="{x}" y="{top - 10}" font-size="12" text-anchor="end" '
-                   f'transform="rotate(-30 {x} {top - 10})">{escape(t)}</text>')
+        x = left + j * w + w / 2 - 6
+        out.append(f'<text x="{x}" y="{top - 8}" font-size="12" text-anchor="start" '
+                   f'transform="rotate(-35 {x} {top - 8})">{escape(t)}</text>')
     for i, c in enumerate(categories):
         y = top + i * h
         out.append(f'<text x="{left - 8}" y="{y + h / 2 + 4}" font-size="12" text-anchor="end">{escape(c)}</text>')
@@ -94,7 +95,7 @@ def bars(svg_id: str, title: str, rows: list[tuple[str, dict[str, Any]]], colour
     left, bar_w, h = 220, 560, 28
     width, height = left + bar_w + 150, 12 + h * len(rows)
     out = [f'<svg id="{svg_id}" role="img" aria-label="{escape(title)}" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
+           f'viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" xmlns="http://www.w3.org/2000/svg">']
     for i, (name, cell) in enumerate(rows):
         y = 6 + i * h
         r = cell.get("rate") or 0.0
@@ -182,6 +183,11 @@ def render(doc: dict[str, Any], worst: list[dict[str, Any]], sha256: str) -> str
     transforms = [t["name"] for t in doc["transforms"]]
     over_rows = [(k, v) for k, v in m["over_refusal"]["by_suite"].items() if v["n"]]
     block_rows = [(k, v) for k, v in m["guard_block"]["by_transform"].items() if v["n"]]
+    if not m["guard_block"]["overall"]["k"]:
+        block_chart = ('<p id="guard-block" class="meta">No request was blocked: the target answered every request '
+                       'itself (a raw model, or a gateway that let everything through).</p>')
+    else:
+        block_chart = bars("guard-block", "Gateway blocks by transform (harmful prompts)", block_rows, "#5b8c5a")
     suites = "".join(f"<tr><td>{escape(s['name'])}</td><td>{s['sampled']} of {s['prompts']}</td><td>{s['harmful']}"
                      f"</td><td>{s['benign']}</td><td><code>{escape(s['sha256'][:16])}…</code></td></tr>"
                      for s in doc["suites"])
@@ -207,7 +213,7 @@ successes/attempts. Hover a cell for its 95% Wilson interval.</p>{heatmap(m, tra
 <section id="guard-block-section"><h2>Blocked by the gateway</h2>
 <p class="meta">Harmful attempts refused by the gateway (an OpenAI-shaped error with a policy code, or withheld
 output). Codes: {codes}.</p>
-{bars("guard-block", "Gateway blocks by transform", block_rows, "#5b8c5a")}</section>
+{block_chart}</section>
 {agreement(m)}
 {examples(worst)}
 <section id="method"><h2>What was run</h2>
