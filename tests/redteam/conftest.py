@@ -11,15 +11,17 @@ import orjson
 import pytest
 from click.testing import CliRunner, Result
 
-from bastion.cli import cli
 from bastion.gateway.demo_upstream import DemoUpstream
 from bastion.gateway.server import BackgroundServer
+from bastion.redteam.cli import redteam
 from tests.redteam.planted import responder, write_suites
 
 
 def invoke(*args: str, config: Path | None = None, env: dict[str, str] | None = None) -> Result:
-    argv = (["-c", str(config)] if config else []) + list(args)
-    return CliRunner().invoke(cli, argv, env=env, catch_exceptions=False)
+    """``bastion [-c CONFIG] redteam ARGS...``, in-process (the group alone, as the root command would call it)."""
+    assert args[0] == "redteam"
+    return CliRunner().invoke(redteam, list(args[1:]), obj={"config": str(config) if config else None}, env=env,
+                              catch_exceptions=False)
 
 
 def no_audit_config(folder: Path) -> Path:

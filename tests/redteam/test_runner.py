@@ -48,7 +48,8 @@ def test_resume_after_interruption(tmp_path: Path) -> None:
     total = len(HARMFUL) * 3 + len(BENIGN)
     with BackgroundServer(upstream) as url:
         env = {**os.environ, "BASTION_CONFIG": str(config), "PYTHONPATH": str(ROOT)}
-        proc = subprocess.Popen([sys.executable, "-m", "bastion.cli", *args, "--target", url + "/v1"], env=env,
+        main = "from bastion.redteam.cli import redteam; redteam(prog_name='bastion redteam')"
+        proc = subprocess.Popen([sys.executable, "-c", main, *args[1:], "--target", url + "/v1"], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
         deadline = time.monotonic() + 30
         while saved(out / "state.sqlite") < 20:  # let it get some way in, then interrupt it

@@ -88,7 +88,7 @@ def write_report(out: Path, signer: Ed25519PrivateKey) -> Written:
         ident = state.get("identity")
         if run is None or ident is None:
             raise ReportError(f"{state_path} holds no run")
-        metrics = Metrics(ident["primary_judge"])
+        metrics = Metrics(ident["primary_judge"], tuple(j["name"] for j in run["judges"]))
         worst = WorstExamples()
         tmp = out / (REPORT + ".tmp")
         digest = hashlib.sha256()

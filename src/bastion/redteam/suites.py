@@ -177,9 +177,10 @@ def parse_suite(name: str, path: Path, data: bytes) -> Suite:
             raise SuiteError(f"{where}: duplicate id {pid!r}")
         seen.add(pid)
         source = str(row.get("source_category") or "")
-        category = str(row.get("category") or "").strip().lower()
+        given = str(row.get("category") or "").strip()
+        category = given.lower()
         if category and category not in ALL_CATEGORIES:
-            source, category = source or category, ""
+            source, category = source or given, ""
         prompts.append(Prompt(pid, text, category or map_category(source, text), _bool(row.get("harmful"), where),
                               source, name))
     if not prompts:
