@@ -25,6 +25,7 @@ STAGES: dict[str, str] = {
 
 INSTALLERS: list[str] = [
     "bastion.audit.service:install",
+    "bastion.diligence.service:install",
     "bastion.policy.service:install",
     "bastion.guard.service:install",
 ]
@@ -32,6 +33,7 @@ INSTALLERS: list[str] = [
 ADMIN_ROUTERS: list[str] = [
     "bastion.gateway.admin:router",
     "bastion.policy.admin:router",
+    "bastion.diligence.admin:router",
 ]
 
 CLI_COMMANDS: list[str] = [
@@ -44,6 +46,8 @@ CLI_COMMANDS: list[str] = [
     "bastion.audit.cli:audit",
     "bastion.policy.cli:policy",
     "bastion.guard.cli:guard",
+    "bastion.diligence.cli:screen",
+    "bastion.diligence.cli:kyc",
     "bastion.vault.cli:vault",
     "bastion.redteam.cli:redteam",
 ]

@@ -42,6 +42,8 @@ class Services:
     # Capability singletons, set by their installers (typed in their own packages).
     audit: Any = None
     screening: Any = None
+    diligence: Any = None
+    screening_update: Any = None  # async () -> None: re-screen everyone after a list update
     policy: Any = None
     guard: Any = None
     vault: Any = None

@@ -95,6 +95,7 @@ class ScreeningIndex:
         self._phonetic = _Postings()
         self._skeletons = _Postings()
         self._deletes: dict[str, list[str]] = {}
+        self._skeleton_deletes: dict[str, list[str]] = {}
         for entry in entries:
             eid = len(self.entries)
             self.entries.append(entry)
@@ -118,6 +119,10 @@ class ScreeningIndex:
             if len(tok) >= MIN_DELETE_LEN:
                 for d in deletions(tok):
                     self._deletes.setdefault(d, []).append(tok)
+        for sk in self._skeletons.ids:
+            if len(sk) >= MIN_DELETE_LEN:
+                for d in deletions(sk):
+                    self._skeleton_deletes.setdefault(d, []).append(sk)
         self.name_count = len(self._name_tokens)
         self._log_n = math.log(1 + max(self.name_count, 1))
 
@@ -190,6 +195,13 @@ class ScreeningIndex:
             found = self._skeletons.get(sk)
             if found is not None:
                 out.append((found, 0.6))
+            if len(sk) >= MIN_DELETE_LEN:  # one consonant more or less: "alexandros" / "alexander"
+                near = set(self._skeleton_deletes.get(sk, ()))
+                near.update(d for d in deletions(sk) if d in self._skeletons.ids)
+                for other in near - {sk}:
+                    found = self._skeletons.get(other)
+                    if found is not None:
+                        out.append((found, 0.4))
         return out
 
     def name(self, name_id: int) -> IndexedName:

@@ -57,15 +57,27 @@ def token_similarity(a: str, b: str, abjad: bool = False) -> float:
         return 0.88
     if longest >= 4 and vowel_mask(a) == vowel_mask(b):
         return 0.9
+    stem = _common_prefix(pa, pb)
+    if stem >= 6 and stem >= 0.7 * longest:  # one name, another ending: Alexandros / Alexander
+        return 0.86
     if abjad:  # the subject was written without short vowels: compare consonants
         if a in ("l", "al") and b in ("l", "al"):  # the article al-, written ال
             return 1.0
         sa, sb = skeleton(a, abjad=True).replace("j", "k"), skeleton(b).replace("j", "k")  # ج is g in Egypt
         if sa == sb and sa:
-            return 0.92 if len(sa) >= 3 else 0.85
+            return 0.92 if len(sa) >= 2 else 0.85
         if len(sa) >= 4 and OSA.distance(sa, sb) == 1:
             return 0.85
     return 0.7 * fuzz.ratio(a, b) / 100.0
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def name_similarity(query: tuple[str, ...], name: tuple[str, ...], weight: Callable[[str], float],
@@ -92,7 +104,10 @@ def name_similarity(query: tuple[str, ...], name: tuple[str, ...], weight: Calla
     aligned = num / den if den else 0.0
     # split or merged tokens: "Xi Jin Ping" / "Xi Jinping", "Abdul Rahman" / "Abdulrahman"
     if len(query) != len(name):
-        joined = fuzz.ratio("".join(query), "".join(name)) / 100.0
+        jq, jn = "".join(query), "".join(name)
+        joined = fuzz.ratio(jq, jn) / 100.0
+        if abjad and len(skeleton(jq, abjad=True)) >= 3 and skeleton(jq, abjad=True) == skeleton(jn):
+            joined = max(joined, 0.95)  # "bd llh" / "Abdullah"
         aligned = max(aligned, joined * 0.97)
     return aligned
 

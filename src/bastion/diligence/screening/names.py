@@ -22,6 +22,7 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _ABJAD = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f]")  # Hebrew, Arabic: vowels mostly unwritten
 _LEGAL_EXTRA = re.compile(
     r"\b(corporation|corp|company|co|incorporated|inc|limited|ltd|llc|plc|group|holding|holdings|the|and|of|"
@@ -43,10 +44,37 @@ def _kakasi_reading(text: str) -> str | None:
     return " ".join(str(part["hepburn"]) for part in converter.convert(text))
 
 
+# Korean names are romanised two ways: Revised Romanisation (what anyascii writes: "Gim Jeong Eun") and
+# the older, still usual spellings ("Kim Jong Un", "Park", "Lee"). These rules give the second.
+_KOREAN_SURNAMES = {"gim": "kim", "i": "lee", "ri": "lee", "bak": "park", "bag": "park", "jeong": "jung", "choe": "choi",
+                    "jo": "cho", "gang": "kang", "yun": "yoon", "im": "lim", "han": "han", "sin": "shin",
+                    "o": "oh", "seo": "suh", "gwon": "kwon", "hwang": "hwang", "song": "song", "ryu": "ryu"}
+_KOREAN_SOUNDS = (("eo", "u"), ("eu", "u"))
+_KOREAN_INITIALS = {"g": "k", "d": "t", "b": "p"}
+
+
+def _korean_reading(syllables: list[str]) -> str:
+    out = []
+    for i, syl in enumerate(s.lower() for s in syllables):
+        if i == 0 and syl in _KOREAN_SURNAMES:
+            out.append(_KOREAN_SURNAMES[syl])
+            continue
+        for a, b in _KOREAN_SOUNDS:
+            syl = syl.replace(a, b)
+        if i == 0 and syl[:1] in _KOREAN_INITIALS:
+            syl = _KOREAN_INITIALS[syl[0]] + syl[1:]
+        out.append(syl)
+    return " ".join(out)
+
+
 def renderings(raw: str) -> list[str]:
-    """ASCII renderings of a name: one, or two for Han/kana text (Chinese and Japanese readings)."""
+    """ASCII renderings of a name: one, or two for Han/kana text (Chinese and Japanese readings)
+    and for Hangul (Revised Romanisation and the usual older spellings)."""
     text = unicodedata.normalize("NFKC", raw)
     out = [_CAMEL.sub(" ", anyascii(text))]  # anyascii capitalises each Han/Hangul syllable: split there
+    if _HANGUL.search(text):  # one token per syllable, whatever anyascii's capitals say
+        out[0] = " ".join(anyascii(ch) if _HANGUL.match(ch) else ch for ch in text)
+        out.append(_korean_reading(out[0].split()))
     if _HAN_KANA.search(text):
         japanese = _kakasi_reading(text)
         if japanese and (_KANA.search(text) or japanese not in out):
