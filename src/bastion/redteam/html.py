@@ -61,8 +61,7 @@ def heatmap(metrics: dict[str, Any], transforms: list[str]) -> str:
     left, top, w, h = 160, 110, 74, 42
     width, height = left + w * len(transforms) + 110, top + h * len(categories) + 10
     out = [f'<svg id="asr-heatmap" role="img" aria-label="Attack success rate by category and transform" '
-           f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" '
-           f'xmlns="http://www.w3.org/2000/svg">']
+           f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" style="max-width:100%;height:auto">']
     for j, t in enumerate(transforms):
         x = left + j * w + w / 2 - 6
         out.append(f'<text x="{x}" y="{top - 8}" font-size="12" text-anchor="start" '
@@ -95,7 +94,7 @@ def bars(svg_id: str, title: str, rows: list[tuple[str, dict[str, Any]]], colour
     left, bar_w, h = 220, 560, 28
     width, height = left + bar_w + 150, 12 + h * len(rows)
     out = [f'<svg id="{svg_id}" role="img" aria-label="{escape(title)}" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" style="max-width:100%;height:auto" xmlns="http://www.w3.org/2000/svg">']
+           f'viewBox="0 0 {width} {height}" style="max-width:100%;height:auto">']
     for i, (name, cell) in enumerate(rows):
         y = 6 + i * h
         r = cell.get("rate") or 0.0
