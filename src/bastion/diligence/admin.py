@@ -106,7 +106,9 @@ async def _run(op: Awaitable[T]) -> T:
         msg = str(exc)
         raise HTTPException(404 if msg.startswith("no ") else 409, msg) from exc
     except DiligenceError as exc:
-        raise HTTPException(503 if "no sanctions lists" in str(exc) else 409, str(exc)) from exc
+        msg = str(exc)
+        code = 503 if "no sanctions lists" in msg else 404 if msg.startswith("no ") else 409
+        raise HTTPException(code, msg) from exc
 
 
 @router.post("/onboarding", status_code=201)

@@ -46,7 +46,8 @@ def _kakasi_reading(text: str) -> str | None:
 
 # Korean names are romanised two ways: Revised Romanisation (what anyascii writes: "Gim Jeong Eun") and
 # the older, still usual spellings ("Kim Jong Un", "Park", "Lee"). These rules give the second.
-_KOREAN_SURNAMES = {"gim": "kim", "i": "lee", "ri": "lee", "bak": "park", "bag": "park", "jeong": "jung", "choe": "choi",
+_KOREAN_SURNAMES = {"gim": "kim", "i": "lee", "ri": "lee", "bak": "park", "bag": "park", "jeong": "jung",
+                    "choe": "choi",
                     "jo": "cho", "gang": "kang", "yun": "yoon", "im": "lim", "han": "han", "sin": "shin",
                     "o": "oh", "seo": "suh", "gwon": "kwon", "hwang": "hwang", "song": "song", "ryu": "ryu"}
 _KOREAN_SOUNDS = (("eo", "u"), ("eu", "u"))
