@@ -158,9 +158,30 @@ def test_model_text_is_escaped_in_html_and_progress_bar_runs(tmp_path: Path) -> 
                         "--judge", "refusal", config=no_audit_config(tmp_path))
         assert result.exit_code == 0, result.output
     doc = load(out)
-    assert [t["name"] for t in doc["transforms"]][0] == "none" and len(doc["transforms"]) == 12
+    assert doc["transforms"][0]["name"] == "none" and len(doc["transforms"]) == 12
     assert doc["metrics"]["asr"]["overall"]["k"] == 12  # the echo never refuses
     html = (out / "report.html").read_text()
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt;" in html
     assert "x&lt;1&gt;" in html
+
+
+def test_verify_rejects_a_signed_but_not_canonical_report(plant: Plant, tmp_path: Path) -> None:
+    from bastion.redteam.keys import load_private
+    from bastion.redteam.report import load_report
+
+    out = tmp_path / "c"
+    assert plant.run(out, transforms=("none", "base64")).exit_code == 0
+    full = load(out)
+    header = load_report(out)  # read without parsing the attempts
+    assert "attempts" not in header and header == {k: v for k, v in full.items() if k != "attempts"}
+    assert load_report(out, with_attempts=True) == full
+    key, _ = load_private(plant.key)
+    for bad in (orjson.dumps(full, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS),  # whitespace everywhere
+                (out / "report.json").read_bytes().replace(b'{"answer":', b'{"answer" :', 1),  # in one attempt
+                (out / "report.json").read_bytes()[:-1] + b' }'):  # in the header
+        (out / "report.json").write_bytes(bad)
+        (out / "report.sig").write_text(base64.b64encode(key.sign(bad)).decode())
+        result = invoke("redteam", "verify", str(out))
+        assert result.exit_code != 0, bad[:80]
+        assert "canonical" in result.output or "not a red-team report" in result.output

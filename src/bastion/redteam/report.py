@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import heapq
+import mmap
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,8 +133,12 @@ def write_report(out: Path, signer: Ed25519PrivateKey) -> Written:
         os.replace(tmp, out / REPORT)
     finally:
         state.close()
-    data = (out / REPORT).read_bytes()
-    (out / SIG).write_text(base64.b64encode(signer.sign(data)).decode() + "\n")
+    fh, data = _open(out / REPORT)
+    try:
+        (out / SIG).write_text(base64.b64encode(signer.sign(data)).decode() + "\n")
+    finally:
+        data.close()
+        fh.close()
     from bastion.redteam.html import render
 
     (out / HTML).write_text(render(header, worst_list, digest.hexdigest()), encoding="utf-8")
@@ -142,22 +147,83 @@ def write_report(out: Path, signer: Ed25519PrivateKey) -> Written:
 
 # -- reading and verifying -------------------------------------------------------------------------------
 
+HEAD = b'{"attempts":['
+TAIL = b'],"date":'  # "date" is the key after "attempts" in sorted order
+
 
 def report_path(ref: Path) -> Path:
     return ref / REPORT if ref.is_dir() else ref
 
 
-def load_report(ref: Path) -> dict[str, Any]:
-    path = report_path(ref)
+def _open(path: Path) -> tuple[Any, Any]:
+    """(file, read-only memory map) of a report: large reports are read without a copy on the heap."""
     try:
-        doc = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError) as exc:
-        raise ReportError(f"cannot read {path}: {exc}") from exc
+        fh = path.open("rb")
+    except OSError as exc:
+        raise ReportError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        return fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError) as exc:  # an empty file cannot be mapped
+        fh.close()
+        raise ReportError(f"{path} is not a red-team report ({exc})") from exc
+
+
+def split(data: Any) -> tuple[int, dict[str, Any]]:
+    """(offset of the end of the attempts array, the parsed top-level fields other than ``attempts``).
+
+    The header is found without parsing the attempts, so reading a 100,000-attempt report's metrics costs
+    kilobytes, not the whole document as Python objects."""
+    at = data.rfind(TAIL)
+    if data[:len(HEAD)] != HEAD or at < 0:
+        raise ReportError("not a red-team report (report.json must start with the attempts array)")
+    try:
+        header = orjson.loads(b"{" + data[at + 2:])
+    except orjson.JSONDecodeError as exc:
+        raise ReportError(f"malformed report.json: {exc}") from exc
+    if not isinstance(header, dict):
+        raise ReportError("malformed report.json")
+    return at, header
+
+
+def load_report(ref: Path, with_attempts: bool = False) -> dict[str, Any]:
+    path = report_path(ref)
+    fh, data = _open(path)
+    try:
+        if with_attempts:
+            try:
+                doc = orjson.loads(data[:])
+            except orjson.JSONDecodeError as exc:
+                raise ReportError(f"cannot read {path}: {exc}") from exc
+        else:
+            doc = split(data)[1]
+    finally:
+        data.close()
+        fh.close()
     if not isinstance(doc, dict) or "schema_version" not in doc:
         raise ReportError(f"{path} is not a red-team report")
     if doc["schema_version"] != SCHEMA_VERSION:
         raise ReportError(f"{path}: schema_version {doc['schema_version']} is not supported (want {SCHEMA_VERSION})")
     return doc
+
+
+def check_canonical(data: Any, at: int, header: dict[str, Any]) -> None:
+    """Raise unless the bytes are canonical JSON: the header as a whole, the attempts one record at a time
+    (each record is an object whose first key is "answer"; records hold no arrays of objects)."""
+    if canonical(header) != b"{" + data[at + 2:]:
+        raise ReportError("report.json is signed but not canonical JSON (header)")
+    pos, end = len(HEAD), at
+    sep = b'},{"answer":'
+    while pos < end:
+        nxt = data.find(sep, pos, end)
+        stop = end if nxt < 0 else nxt + 1
+        piece = data[pos:stop]
+        try:
+            rec = orjson.loads(piece)
+        except orjson.JSONDecodeError as exc:
+            raise ReportError(f"report.json is signed but not canonical JSON (attempt at byte {pos})") from exc
+        if not isinstance(rec, dict) or canonical(rec) != piece:
+            raise ReportError(f"report.json is signed but not canonical JSON (attempt at byte {pos})")
+        pos = stop + 1
 
 
 @dataclass
@@ -173,29 +239,33 @@ def verify_report(ref: Path, public_key: str | None = None) -> Verified:
     path = report_path(ref)
     sig_path = path.with_name(SIG)
     try:
-        data = path.read_bytes()
         signature = base64.b64decode(sig_path.read_text().strip(), validate=True)
     except (OSError, ValueError) as exc:
-        raise ReportError(f"cannot read the report or its signature: {exc}") from exc
+        raise ReportError(f"cannot read the signature {sig_path}: {exc}") from exc
+    fh, data = _open(path)
     try:
-        doc = orjson.loads(data)
-        embedded = load_public(doc["signature"]["public_key"])
-    except (orjson.JSONDecodeError, KeyError, TypeError, KeyError_) as exc:
-        raise ReportError(f"{path}: not a signed red-team report ({exc})") from exc
-    key: Ed25519PublicKey = embedded
-    if public_key is not None:
+        at, header = split(data)
         try:
-            key = load_public(public_key)
-        except KeyError_ as exc:
-            raise ReportError(str(exc)) from exc
-        if raw_public(key) != raw_public(embedded):
-            raise ReportError(f"report was signed by key {key_id(raw_public(embedded))}, not by the given key "
-                              f"{key_id(raw_public(key))}")
-    try:
-        key.verify(signature, data)
-    except InvalidSignature as exc:
-        raise ReportError(f"signature does not verify: {path} changed after signing, or {sig_path.name} is not "
-                          "its signature") from exc
-    if canonical(doc) != data:
-        raise ReportError(f"{path} is signed but not canonical JSON")
-    return Verified(key_id(raw_public(key)), public_key is not None, hashlib.sha256(data).hexdigest())
+            embedded = load_public(header["signature"]["public_key"])
+        except (KeyError, TypeError, KeyError_) as exc:
+            raise ReportError(f"{path}: not a signed red-team report ({exc})") from exc
+        key: Ed25519PublicKey = embedded
+        if public_key is not None:
+            try:
+                key = load_public(public_key)
+            except KeyError_ as exc:
+                raise ReportError(str(exc)) from exc
+            if raw_public(key) != raw_public(embedded):
+                raise ReportError(f"report was signed by key {key_id(raw_public(embedded))}, not by the given key "
+                                  f"{key_id(raw_public(key))}")
+        try:
+            key.verify(signature, data)
+        except InvalidSignature as exc:
+            raise ReportError(f"signature does not verify: {path} changed after signing, or {sig_path.name} is "
+                              "not its signature") from exc
+        check_canonical(data, at, header)
+        digest = hashlib.sha256(data).hexdigest()
+    finally:
+        data.close()
+        fh.close()
+    return Verified(key_id(raw_public(key)), public_key is not None, digest)
