@@ -185,3 +185,17 @@ def test_verify_rejects_a_signed_but_not_canonical_report(plant: Plant, tmp_path
         result = invoke("redteam", "verify", str(out))
         assert result.exit_code != 0, bad[:80]
         assert "canonical" in result.output or "not a red-team report" in result.output
+
+
+def test_builtin_suite_by_name_with_limit(plant: Plant, tmp_path: Path) -> None:
+    out = tmp_path / "builtin"
+    result = invoke("redteam", "run", "--target", plant.url, "--model", "demo-model", "--suite", "xstest-safe",
+                    "--suite", str(plant.harmful), "--limit", "3", "--seed", "1", "--out", str(out), "--signing-key",
+                    str(plant.key), "--judge", "refusal", "--no-progress", config=plant.config)
+    assert result.exit_code == 0, result.output
+    doc = load(out)
+    xs, mine = doc["suites"]
+    assert (xs["name"], xs["builtin"], xs["sampled"], xs["prompts"], xs["benign"]) == ("xstest-safe", True, 3, 250, 250)
+    assert (mine["builtin"], mine["sampled"]) == (False, 3)
+    # the plant does not know XSTest's prompts and refuses them all: over-refusal 3/3
+    assert doc["metrics"]["over_refusal"]["by_suite"]["xstest-safe"]["k"] == 3

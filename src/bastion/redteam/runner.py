@@ -26,7 +26,7 @@ from bastion.redteam.client import ChatClient, Endpoint, Reply, public_url
 from bastion.redteam.judges import Case, Judge, JudgeOptions, Verdict, load_judge
 from bastion.redteam.judges.refusal import is_refusal
 from bastion.redteam.state import State, canonical
-from bastion.redteam.suites import Prompt, Suite
+from bastion.redteam.suites import SUITE_DIR, Prompt, Suite
 from bastion.redteam.transforms import Message, Strategy, Transform, TurnReply, load_transform
 
 STATE_FILE = "state.sqlite"
@@ -145,7 +145,7 @@ class Runner:
             "target": {"url": public_url(o.target.url), "model": o.target.model},
             "suites": [{"name": s.name, "sha256": s.sha256, "prompts": len(s.prompts), "harmful": s.harmful,
                         "benign": len(s.prompts) - s.harmful, "sampled": len(s.sample(o.limit, o.seed)),
-                        "builtin": s.path.parent.name == "suites" and s.path.parent.parent.name == "redteam"}
+                        "builtin": s.path.resolve().parent == SUITE_DIR}
                        for s in o.suites],
             "transforms": [self.transforms[n].describe() for n in o.transforms],
             "judges": [{**j.describe(), "primary": j.name == o.primary()} for j in self.judges],
