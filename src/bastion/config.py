@@ -1,6 +1,7 @@
 """One typed settings object, read from ``bastion.toml`` and ``BASTION_*`` environment variables.
 
-Environment variables override the file: ``BASTION_STORE__URL`` sets ``[store] url``; a few
+Environment variables override the file: ``BASTION_STORE__URL`` sets ``[store] url`` (a value that
+is a JSON array or object sets a list or table, e.g. ``BASTION_SCREENING__LISTS='["sdn/"]'``); a few
 common secrets have short names (``BASTION_SERVER_SECRET``, ``BASTION_ADMIN_TOKEN``,
 ``BASTION_DATABASE_URL``, ``BASTION_REDIS_URL``). Each capability owns its own section model in
 its package (``bastion.<capability>.settings``) so that adding a setting touches one file.
@@ -8,6 +9,7 @@ its package (``bastion.<capability>.settings``) so that adding a setting touches
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
@@ -19,6 +21,7 @@ from bastion.audit.settings import AuditSettings
 from bastion.diligence.settings import ScreeningSettings
 from bastion.guard.settings import GuardSettings
 from bastion.policy.settings import PolicySettings
+from bastion.redteam.settings import RedteamSettings
 from bastion.vault.settings import VaultSettings
 
 
@@ -100,6 +103,7 @@ class Settings(Section):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     guard: GuardSettings = Field(default_factory=GuardSettings)
     vault: VaultSettings = Field(default_factory=VaultSettings)
+    redteam: RedteamSettings = Field(default_factory=RedteamSettings)
 
 
 _SHORT_ENV = {
@@ -120,7 +124,18 @@ def _overlay_env(data: dict[str, Any], environ: dict[str, str]) -> None:
             node = data
             for part in path[:-1]:
                 node = node.setdefault(part, {})
-            node[path[-1]] = value
+            node[path[-1]] = _env_value(value)
+
+
+def _env_value(value: str) -> Any:
+    """A JSON array or object for list and table settings (``BASTION_SCREENING__LISTS='["a.csv"]'``);
+    any other value is a string, which the section model converts."""
+    if value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:

@@ -201,9 +201,14 @@ def rescreen(ctx: click.Context) -> None:
 
 
 @screen.command("queue", help="Open screening hits awaiting an officer's review.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
 @click.pass_context
-def queue(ctx: click.Context) -> None:
+def queue(ctx: click.Context, as_json: bool) -> None:
     hits = with_diligence(ctx, lambda d: d.kyc.hits(status="open"), load_lists=False)
+    if as_json:
+        for h in hits:
+            click.echo(orjson.dumps(h, default=str, option=orjson.OPT_NON_STR_KEYS).decode())
+        return
     table = Table("hit", "org", "subject", "score", "decision", "list entry")
     for h in hits:
         table.add_row(h["id"], h["org_id"], h["subject_name"], f"{h['score']:.2f}", h["decision"],
@@ -232,7 +237,7 @@ def kyc() -> None:
 @click.pass_context
 def show(ctx: click.Context, org_id: str) -> None:
     dossier = with_diligence(ctx, lambda d: d.dossier(org_id), load_lists=False)
-    click.echo(orjson.dumps(dossier, default=str, option=orjson.OPT_INDENT_2).decode())
+    click.echo(orjson.dumps(dossier, default=str, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode())
 
 
 @kyc.command("tier", help="Move an org to tier T0..T3 (one step up at a time; down any time).")

@@ -23,8 +23,7 @@ from bastion.redteam.settings import EndpointSettings, RedteamSettings
 
 
 def redteam_settings(settings: Settings) -> RedteamSettings:
-    found = getattr(settings, "redteam", None)  # present once config.py carries the [redteam] section
-    return found if isinstance(found, RedteamSettings) else RedteamSettings()
+    return settings.redteam
 
 
 def audit(settings: Settings, details: dict[str, Any]) -> bool:

@@ -28,6 +28,9 @@ from bastion.diligence.screening.names import PARTICLES, normalise, phonetic, sk
 
 IntArray = npt.NDArray[np.int32]
 MIN_DELETE_LEN = 4
+# Weak evidence (a near spelling, a shared skeleton) from a posting list longer than this is
+# skipped: it would rank thousands of names equally and cost more than it tells.
+WEAK_MAX = 4000
 
 
 def deletions(token: str) -> set[str]:
@@ -188,19 +191,19 @@ class ScreeningIndex:
         form = phonetic(tok)
         for similar in self.similar_forms(form):
             found = self._phonetic.get(similar)
-            if found is not None:
+            if found is not None and (similar == form or len(found) <= WEAK_MAX):
                 out.append((found, 1.0 if similar == form else 0.8))
         sk = skeleton(tok, abjad)
         if len(sk) >= 2:
             found = self._skeletons.get(sk)
-            if found is not None:
+            if found is not None and len(found) <= WEAK_MAX:
                 out.append((found, 0.6))
             if len(sk) >= MIN_DELETE_LEN:  # one consonant more or less: "alexandros" / "alexander"
                 near = set(self._skeleton_deletes.get(sk, ()))
                 near.update(d for d in deletions(sk) if d in self._skeletons.ids)
                 for other in near - {sk}:
                     found = self._skeletons.get(other)
-                    if found is not None:
+                    if found is not None and len(found) <= WEAK_MAX:
                         out.append((found, 0.4))
         return out
 

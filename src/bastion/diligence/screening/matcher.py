@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -24,7 +25,7 @@ from bastion.diligence.screening.model import (
     Subject,
     worst,
 )
-from bastion.diligence.screening.names import is_abjad, normalise, phonetic, skeleton, vowel_mask
+from bastion.diligence.screening.names import ARTICLES, is_abjad, normalise, phonetic, skeleton, vowel_mask
 
 MIN_PAIR = 0.6  # below this two tokens are different words
 MISSING_ENTRY_TOKEN = 0.2  # weight share charged for an entry token the subject lacks
@@ -39,10 +40,13 @@ class Thresholds:
         return "block" if score >= self.block else "review" if score >= self.review else "clear"
 
 
+@lru_cache(maxsize=1 << 16)
 def token_similarity(a: str, b: str, abjad: bool = False) -> float:
     """1 for the same token; about 0.9 for one sound spelt two ways, a vowel changed, or one typo in a
     longer word; well under ``MIN_PAIR`` for different words that merely share letters."""
     if a == b:
+        return 1.0
+    if a in ARTICLES and b in ARTICLES:  # as-Sayyid, al-Sayyid, el-Sayed
         return 1.0
     if (len(a) == 1 or len(b) == 1) and not abjad:  # an initial
         return 0.8 if a[0] == b[0] else 0.0

@@ -29,7 +29,8 @@ _LEGAL_EXTRA = re.compile(
     r"joint|stock|sal|fzco|fze|fzc|jsc|ojsc|cjsc|pjsc|ooo|oao|zao|pao|tov|ao|sa|ag|gmbh|bv|nv|spa|srl|sarl|sdn|bhd|pte|pvt)\b")
 
 # Common particles and honorifics in listed names: kept for display, weighted low when matching.
-PARTICLES = frozenset({"al", "el", "ul", "bin", "ibn", "bint", "abu", "abd", "van", "von", "der", "de", "da", "di",
+ARTICLES = frozenset({"al", "el", "ul", "az", "as", "ad", "ar", "at", "an", "ash", "adh", "ath"})  # al- assimilated
+PARTICLES = ARTICLES | frozenset({"bin", "ibn", "bint", "abu", "abd", "van", "von", "der", "de", "da", "di",
                        "del", "la", "le", "dos", "das", "mr", "mrs", "ms", "dr", "haji", "hajji", "sheikh",
                        "shaykh", "mullah", "maulana", "mawlawi", "general", "colonel"})
 
