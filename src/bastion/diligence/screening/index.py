@@ -158,24 +158,40 @@ class ScreeningIndex:
 
     def candidates(self, renderings: Sequence[tuple[str, ...]], limit: int = 24, abjad: bool = False,
                    max_df: int = 200_000) -> list[IndexedName]:
-        """The ``limit`` names with the most token evidence in common with any rendering."""
+        """The ``limit`` names with the most token evidence in common with any rendering. Each
+        token of the subject counts once per name, with its strongest piece of evidence."""
         chunks: list[IntArray] = []
-        weights: list[npt.NDArray[np.float32]] = []
+        weights: list[npt.NDArray[np.float64]] = []
         for toks in renderings:
             grams = list(toks) + [a + b for a, b in itertools.pairwise(toks)]
             for tok in grams:
                 particle = 0.25 if tok in PARTICLES or len(tok) == 1 else 1.0
+                found_ids: list[IntArray] = []
+                found_w: list[npt.NDArray[np.float64]] = []
                 for found, factor in self._evidence(tok, abjad):
                     if len(found) and len(found) <= max_df:
                         # the evidence is as strong as its posting list is short
                         w = math.log(1 + self.name_count / len(found)) * factor * particle
-                        chunks.append(found)
-                        weights.append(np.full(len(found), w, dtype=np.float32))
+                        found_ids.append(found)
+                        found_w.append(np.full(len(found), w))
+                if not found_ids:
+                    continue
+                if len(found_ids) == 1:
+                    chunks.append(found_ids[0])
+                    weights.append(found_w[0])
+                    continue
+                ids_t, w_t = np.concatenate(found_ids), np.concatenate(found_w)
+                order = np.lexsort((-w_t, ids_t))  # by name, strongest evidence first
+                ids_t, w_t = ids_t[order], w_t[order]
+                first = np.ones(len(ids_t), dtype=bool)
+                first[1:] = ids_t[1:] != ids_t[:-1]
+                chunks.append(ids_t[first])
+                weights.append(w_t[first])
         if not chunks:
             return []
         ids = np.concatenate(chunks)
         uniq, inverse = np.unique(ids, return_inverse=True)
-        totals: npt.NDArray[np.float64] = np.bincount(inverse, weights=np.concatenate(weights)).astype(np.float64)
+        totals: npt.NDArray[np.float64] = np.bincount(inverse, weights=np.concatenate(weights))
         # among names with the same evidence, the shorter one explains more of itself
         lengths = np.frombuffer(self._name_len, dtype=np.int8)[uniq].astype(np.float64)
         totals /= 1.0 + 0.1 * lengths
@@ -187,17 +203,21 @@ class ScreeningIndex:
         return [self.name(int(uniq[i])) for i in top]
 
     def _evidence(self, tok: str, abjad: bool) -> list[tuple[IntArray, float]]:
+        """Posting lists that hold names with a token like ``tok``, each with how much it counts.
+        For a subject written without vowels (Arabic, Hebrew) the consonant skeleton is the best
+        evidence and a near spelling the weakest; otherwise the other way round."""
         out: list[tuple[IntArray, float]] = []
         form = phonetic(tok)
+        near, shared_skeleton = (0.4, 0.9) if abjad else (0.8, 0.6)
         for similar in self.similar_forms(form):
             found = self._phonetic.get(similar)
             if found is not None and (similar == form or len(found) <= WEAK_MAX):
-                out.append((found, 1.0 if similar == form else 0.8))
+                out.append((found, 1.0 if similar == form else near))
         sk = skeleton(tok, abjad)
         if len(sk) >= 2:
             found = self._skeletons.get(sk)
             if found is not None and len(found) <= WEAK_MAX:
-                out.append((found, 0.6))
+                out.append((found, shared_skeleton))
             if len(sk) >= MIN_DELETE_LEN:  # one consonant more or less: "alexandros" / "alexander"
                 near = set(self._skeleton_deletes.get(sk, ()))
                 near.update(d for d in deletions(sk) if d in self._skeletons.ids)

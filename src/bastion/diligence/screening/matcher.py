@@ -59,7 +59,7 @@ def token_similarity(a: str, b: str, abjad: bool = False) -> float:
         return 0.93 if longest >= 5 and pa[0] == pb[0] else 0.84
     if edits == 2 and longest >= 9:
         return 0.88
-    if longest >= 4 and vowel_mask(a) == vowel_mask(b):
+    if longest >= 3 and vowel_mask(a) == vowel_mask(b):
         return 0.9
     stem = _common_prefix(pa, pb)
     if stem >= 6 and stem >= 0.7 * longest:  # one name, another ending: Alexandros / Alexander
@@ -165,7 +165,8 @@ class Matcher:
         renderings = normalise(subject.name, subject.kind)
         abjad = is_abjad(subject.name)
         best: dict[int, tuple[float, IndexedName]] = {}
-        for cand in self.index.candidates(renderings, self.limit, abjad=abjad):
+        # without vowels, many more names share a skeleton: look further
+        for cand in self.index.candidates(renderings, self.limit * 2 if abjad else self.limit, abjad=abjad):
             sim = max(name_similarity(r, cand.tokens, self.index.weight, abjad) for r in renderings)
             key = id(cand.entry)
             if key not in best or sim > best[key][0]:

@@ -18,7 +18,6 @@ from rigour.names import remove_org_types, remove_person_prefixes
 
 from bastion.diligence.screening.model import EntityKind
 
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
@@ -73,9 +72,12 @@ def renderings(raw: str) -> list[str]:
     """ASCII renderings of a name: one, or two for Han/kana text (Chinese and Japanese readings)
     and for Hangul (Revised Romanisation and the usual older spellings)."""
     text = unicodedata.normalize("NFKC", raw)
-    out = [_CAMEL.sub(" ", anyascii(text))]  # anyascii capitalises each Han/Hangul syllable: split there
-    if _HANGUL.search(text):  # one token per syllable, whatever anyascii's capitals say
-        out[0] = " ".join(anyascii(ch) if _HANGUL.match(ch) else ch for ch in text)
+    if _HAN_KANA.search(text) or _HANGUL.search(text):  # one token per Han or Hangul syllable
+        out = [" ".join("".join(f" {anyascii(ch)} " if _HAN_KANA.match(ch) or _HANGUL.match(ch) else ch
+                                for ch in text).split())]
+    else:
+        out = [anyascii(text)]
+    if _HANGUL.search(text):
         out.append(_korean_reading(out[0].split()))
     if _HAN_KANA.search(text):
         japanese = _kakasi_reading(text)
@@ -88,13 +90,13 @@ def is_abjad(raw: str) -> bool:
     return _ABJAD.search(raw) is not None
 
 
-def tokens(ascii_text: str, kind: EntityKind = "unknown") -> tuple[str, ...]:
+def tokens(ascii_text: str, kind: EntityKind = "unknown", abjad: bool = False) -> tuple[str, ...]:
     text = ascii_text.lower().replace("'", "").replace("`", "").replace("\u2019", "").replace(".", "")
     text = _NON_ALNUM.sub(" ", text)
     if kind != "person":
         text = remove_org_types(text)
         text = _LEGAL_EXTRA.sub(" ", text)
-    if kind != "organization":
+    if kind != "organization" and not abjad:  # from Arabic script, "mr" is Omar, not Mister
         text = remove_person_prefixes(text)
     out = tuple(t for t in text.split() if kind == "person" or not _misspelt_legal_word(t))
     if not out:  # a name that is nothing but a legal form ("Limited") stays searchable
@@ -120,8 +122,9 @@ def _misspelt_legal_word(token: str) -> bool:
 def normalise(raw: str, kind: EntityKind = "unknown") -> list[tuple[str, ...]]:
     """Token tuples for every rendering of ``raw`` (usually one)."""
     seen: list[tuple[str, ...]] = []
+    abjad = is_abjad(raw)
     for rendering in renderings(raw):
-        t = tokens(rendering, kind)
+        t = tokens(rendering, kind, abjad)
         if t and t not in seen:
             seen.append(t)
     return seen
