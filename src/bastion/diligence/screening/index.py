@@ -208,11 +208,11 @@ class ScreeningIndex:
         evidence and a near spelling the weakest; otherwise the other way round."""
         out: list[tuple[IntArray, float]] = []
         form = phonetic(tok)
-        near, shared_skeleton = (0.4, 0.9) if abjad else (0.8, 0.6)
+        near_spelling, shared_skeleton = (0.4, 0.9) if abjad else (0.8, 0.6)
         for similar in self.similar_forms(form):
             found = self._phonetic.get(similar)
             if found is not None and (similar == form or len(found) <= WEAK_MAX):
-                out.append((found, 1.0 if similar == form else near))
+                out.append((found, 1.0 if similar == form else near_spelling))
         sk = skeleton(tok, abjad)
         if len(sk) >= 2:
             found = self._skeletons.get(sk)
