@@ -191,7 +191,7 @@ class ScreeningIndex:
             return []
         ids = np.concatenate(chunks)
         uniq, inverse = np.unique(ids, return_inverse=True)
-        totals: npt.NDArray[np.float64] = np.bincount(inverse, weights=np.concatenate(weights))
+        totals = np.bincount(inverse, weights=np.concatenate(weights)).astype(np.float64)
         # among names with the same evidence, the shorter one explains more of itself
         lengths = np.frombuffer(self._name_len, dtype=np.int8)[uniq].astype(np.float64)
         totals /= 1.0 + 0.1 * lengths
