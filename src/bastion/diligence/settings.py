@@ -12,7 +12,7 @@ class ScreeningSettings(BaseModel):
     # List files or folders (OFAC legacy CSV folder, CSL CSV, BIS DPL TSV, UN XML, OpenSanctions FTM JSON);
     # the format is detected. Empty: screening is unavailable and orgs stay "unscreened".
     lists: list[str] = Field(default_factory=list)
-    review_threshold: float = Field(0.86, gt=0, le=1)
+    review_threshold: float = Field(0.82, gt=0, le=1)
     block_threshold: float = Field(0.95, gt=0, le=1)
     # How often the list files are checked for changes (0: never; reload through the admin API).
     watch_interval_s: float = Field(30.0, ge=0)

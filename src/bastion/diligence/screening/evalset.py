@@ -13,8 +13,10 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from rapidfuzz.distance import OSA
+
 from bastion.diligence.screening.model import EntityKind, ListEntry
-from bastion.diligence.screening.names import normalise
+from bastion.diligence.screening.names import normalise, phonetic
 
 VARIANT_KINDS = ("cyrillic", "arabic", "spelling", "typo", "reorder", "drop_middle", "legal_form", "format")
 
@@ -157,12 +159,21 @@ def variants(entries: list[ListEntry], per_kind: int, seed: int = 7) -> list[Eva
 
 
 def clean_names(entries: list[ListEntry], count: int, seed: int = 11) -> list[EvalCase]:
-    """Names that share tokens with listed ones but name nobody listed (checked against the lists)."""
+    """Names that share tokens with listed ones but name nobody listed (checked against the lists).
+
+    A candidate is not clean when it is a listed name with tokens dropped, or when every one of its
+    tokens is within one edit (after phonetic normalisation) of a token of the same listed name:
+    "Seyed Khan" for "Khan SAYED" is what a typo variant looks like, and the recall target asks
+    for those to be caught."""
     rng = random.Random(seed)
     persons = [e for e in entries if e.kind == "person"]
     orgs = [e for e in entries if e.kind == "organization"]
     listed = {frozenset(t) for e in entries for n in e.names for t in normalise(n, e.kind)}
     listed_tokens = {tok for toks in listed for tok in toks}
+    by_token: dict[str, list[frozenset[str]]] = {}
+    for names in listed:
+        for tok in names:
+            by_token.setdefault(phonetic(tok)[:3], []).append(frozenset(phonetic(t) for t in names))
     out: list[EvalCase] = []
     tries = 0
     while len(out) < count and tries < count * 50:
@@ -189,8 +200,25 @@ def clean_names(entries: list[ListEntry], count: int, seed: int = 11) -> list[Ev
             continue
         if kind == "person" and all(t in listed_tokens for t in rendered[0]) and style == 3:
             continue
+        if _one_edit_of_listed(rendered[0], by_token):
+            continue
         out.append(EvalCase(name, kind, "clean", None, src))  # type: ignore[arg-type]
     return out
+
+
+def _one_edit_of_listed(toks: tuple[str, ...], by_token: dict[str, list[frozenset[str]]]) -> bool:
+    forms = [phonetic(t) for t in toks]
+    if len(forms) < 2:
+        return False
+    seen: set[frozenset[str]] = set()
+    for f in forms:
+        for names in by_token.get(f[:3], ()):
+            if names in seen:
+                continue
+            seen.add(names)
+            if all(any(OSA.distance(x, y) <= 1 for y in names) for x in forms):
+                return True
+    return False
 
 
 def _supersets(listed: set[frozenset[str]], toks: tuple[str, ...]) -> Iterator[frozenset[str]]:

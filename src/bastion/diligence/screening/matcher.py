@@ -33,7 +33,7 @@ MISSING_ENTRY_TOKEN = 0.2  # weight share charged for an entry token the subject
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    review: float = 0.86
+    review: float = 0.82
     block: float = 0.95
 
     def decide(self, score: float) -> Decision:
@@ -59,8 +59,8 @@ def token_similarity(a: str, b: str, abjad: bool = False) -> float:
         return 0.93 if longest >= 5 and pa[0] == pb[0] else 0.84
     if edits == 2 and longest >= 9:
         return 0.88
-    if longest >= 3 and vowel_mask(a) == vowel_mask(b):
-        return 0.9
+    if vowel_mask(a) == vowel_mask(b) and (longest >= 6 or (edits == 1 and longest >= 3)):
+        return 0.9  # only vowels differ: Muhammad / Mohammed, Ena / Ene (not Sato / Siti)
     stem = _common_prefix(pa, pb)
     if stem >= 6 and stem >= 0.7 * longest:  # one name, another ending: Alexandros / Alexander
         return 0.86
