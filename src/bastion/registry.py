@@ -34,6 +34,7 @@ ADMIN_ROUTERS: list[str] = [
     "bastion.gateway.admin:router",
     "bastion.policy.admin:router",
     "bastion.diligence.admin:router",
+    "bastion.vault.admin:router",
 ]
 
 CLI_COMMANDS: list[str] = [

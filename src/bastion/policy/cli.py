@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from bastion.gateway.cli import settings_from, with_accounts
-from bastion.gateway.context import Principal
 from bastion.policy.cases import DEFAULT_CASES, run_cases
-from bastion.policy.engine import PolicyEngine
+from bastion.policy.engine import PolicyEngine, org_principal
 from bastion.policy.pack import PolicyError, load_pack
 from bastion.policy.service import pack_from_settings
 from bastion.store.accounts import AccountStore
@@ -66,11 +65,7 @@ def explain(ctx: click.Context, org_ref: str, model: str, country: str | None, c
         return await accounts.find_org(org_ref)
 
     org = with_accounts(ctx, find)
-    principal = Principal(
-        org_id=str(org["id"]), org_name=str(org["name"]), org_status=str(org["status"]), key_id="key_explain",
-        key_prefix="bst_explain0", key_status="active", tier=int(org["tier"]),  # type: ignore[call-overload]
-        country=org["country"], programmes=tuple(org["programmes"] or ()),  # type: ignore[arg-type]
-        screening_state=str(org["screening_state"]), declared_use=org["declared_use"])  # type: ignore[arg-type]
+    principal = org_principal(org, "key_explain")
     try:
         engine = PolicyEngine(pack_from_settings(settings), dict(settings.models), cache_size=0)
     except PolicyError as exc:

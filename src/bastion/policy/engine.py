@@ -85,6 +85,15 @@ def entities_json(p: Principal, model: str, m: ModelSettings, restricted: Iterab
     ]
 
 
+def org_principal(org: Mapping[str, Any], key_id: str = "key_admin") -> Principal:
+    """A principal for an org acting through the admin API or the CLI (no API key of its own)."""
+    return Principal(
+        org_id=str(org["id"]), org_name=str(org["name"]), org_status=str(org["status"]), key_id=key_id,
+        key_prefix="bst_" + key_id[-8:], key_status="active", tier=int(org["tier"]), country=org["country"],
+        programmes=tuple(org["programmes"] or ()), screening_state=str(org["screening_state"]),
+        declared_use=org["declared_use"], org_version=int(org.get("version", 1)))
+
+
 class PolicyEngine:
     def __init__(self, pack: PolicyPack, models: dict[str, ModelSettings], cache_size: int = 100_000) -> None:
         self.models = models

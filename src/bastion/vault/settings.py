@@ -16,3 +16,7 @@ class VaultSettings(BaseModel):
     budget_multiple: float = Field(3.0, gt=0)
     budget_window_s: int = Field(86_400, ge=60)
     state_file: str = "var/vault/budget.db"
+    # Sealed models the admin API may hand out (model name, as in [models], -> sealed directory).
+    # Only ciphertext leaves: the manifest, its signature and the sealed files; each download is
+    # checked against the access policy (action ``download_weights``) and audit-logged.
+    sealed_models: dict[str, str] = Field(default_factory=dict)
