@@ -163,12 +163,14 @@ class ScreeningIndex:
         chunks: list[IntArray] = []
         weights: list[npt.NDArray[np.float64]] = []
         for toks in renderings:
-            grams = list(toks) + [a + b for a, b in itertools.pairwise(toks)]
-            for tok in grams:
+            # adjacent tokens written as one ("Jin Ping" / "Jinping") count only when spelt exactly so
+            grams = [(t, False) for t in toks] + [(a + b, True) for a, b in itertools.pairwise(toks)]
+            for tok, merged in grams:
                 particle = 0.25 if tok in PARTICLES or len(tok) == 1 else 1.0
                 found_ids: list[IntArray] = []
                 found_w: list[npt.NDArray[np.float64]] = []
-                for found, factor in self._evidence(tok, abjad):
+                evidence = self._evidence(tok, abjad) if not merged else self._merged_evidence(tok, abjad)
+                for found, factor in evidence:
                     if len(found) and len(found) <= max_df:
                         # the evidence is as strong as its posting list is short
                         w = math.log(1 + self.name_count / len(found)) * factor * particle
@@ -202,6 +204,12 @@ class ScreeningIndex:
             top = np.argsort(-totals)
         return [self.name(int(uniq[i])) for i in top]
 
+    def _merged_evidence(self, tok: str, abjad: bool) -> list[tuple[IntArray, float]]:
+        """Two adjacent tokens written as one: the exact spelling, or (without vowels) the skeleton."""
+        keys = [(self._phonetic, phonetic(tok))] + ([(self._skeletons, skeleton(tok, abjad))] if abjad else [])
+        return [(found, 1.0) for postings, key in keys if (found := postings.get(key)) is not None
+                and len(key) >= 3]
+
     def _evidence(self, tok: str, abjad: bool) -> list[tuple[IntArray, float]]:
         """Posting lists that hold names with a token like ``tok``, each with how much it counts.
         For a subject written without vowels (Arabic, Hebrew) the consonant skeleton is the best
@@ -214,6 +222,10 @@ class ScreeningIndex:
             if found is not None and (similar == form or len(found) <= WEAK_MAX):
                 out.append((found, 1.0 if similar == form else near_spelling))
         sk = skeleton(tok, abjad)
+        if abjad and skeleton(tok) != sk and len(skeleton(tok)) >= 2:  # the w read as a consonant too
+            found = self._skeletons.get(skeleton(tok))
+            if found is not None and len(found) <= WEAK_MAX:
+                out.append((found, shared_skeleton))
         if len(sk) >= 2:
             found = self._skeletons.get(sk)
             if found is not None and len(found) <= WEAK_MAX:

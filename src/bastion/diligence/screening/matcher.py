@@ -67,7 +67,9 @@ def token_similarity(a: str, b: str, abjad: bool = False) -> float:
     if abjad:  # the subject was written without short vowels: compare consonants
         if a in ("l", "al") and b in ("l", "al"):  # the article al-, written ال
             return 1.0
-        sa, sb = skeleton(a, abjad=True).replace("j", "k"), skeleton(b).replace("j", "k")  # ج is g in Egypt
+        sa, sb = skeleton(a, abjad=True), skeleton(b)
+        if sa != sb and skeleton(a) == sb:  # a written w that is a consonant after all: Hamawi
+            sa = sb
         if sa == sb and sa:
             return 0.92 if len(sa) >= 2 else 0.85
         if len(sa) >= 4 and OSA.distance(sa, sb) == 1:

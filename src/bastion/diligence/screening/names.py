@@ -25,7 +25,8 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _ABJAD = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f]")  # Hebrew, Arabic: vowels mostly unwritten
 _LEGAL_EXTRA = re.compile(
     r"\b(corporation|corp|company|co|incorporated|inc|limited|ltd|llc|plc|group|holding|holdings|the|and|of|"
-    r"joint|stock|sal|fzco|fze|fzc|jsc|ojsc|cjsc|pjsc|ooo|oao|zao|pao|tov|ao|sa|ag|gmbh|bv|nv|spa|srl|sarl|sdn|bhd|pte|pvt)\b")
+    r"obshchestvo|ogranichennoi|ogranichennoy|otvetstvennostyu|otvetstvennostiu|aktsionernoe|otkrytoe|zakrytoe|"
+    r"publichnoe|tovarystvo|obmezhenoyu|vidpovidalnistyu|joint|stock|sal|fzco|fze|fzc|jsc|ojsc|cjsc|pjsc|ooo|oao|zao|pao|tov|ao|sa|ag|gmbh|bv|nv|spa|srl|sarl|sdn|bhd|pte|pvt)\b")
 
 # Common particles and honorifics in listed names: kept for display, weighted low when matching.
 ARTICLES = frozenset({"al", "el", "ul", "az", "as", "ad", "ar", "at", "an", "ash", "adh", "ath"})  # al- assimilated
@@ -163,12 +164,13 @@ def vowel_mask(token: str) -> str:
     return "".join(out)
 
 
-_SKELETON = str.maketrans({"g": "k", "v": "f", "p": "b"})
+_SKELETON = str.maketrans({"g": "k", "j": "k", "v": "f", "p": "b", "c": "s"})
 
 
 @lru_cache(maxsize=1 << 18)
 def skeleton(token: str, abjad: bool = False) -> str:
-    """Consonants only, ``g``/``k``, ``v``/``f`` and ``p``/``b`` merged: what Arabic and Hebrew script
+    """Consonants only, ``g``/``j``/``k``, ``v``/``f``, ``p``/``b`` and ``ch``/``sh`` merged (ج is g in
+    Egypt; Arabic has no p, v or ch): what Arabic and Hebrew script
     keep of a name. ``mohammed`` and ``mhmd`` both give ``mhmd``. For a token transliterated from
     such a script, ``w`` after the first letter stands for a long u/o and is dropped too (``y`` for a
     long i/e already is)."""
