@@ -49,6 +49,14 @@ def main(size_gb: float) -> dict[str, Any]:
         keys = [new_custodian_key() for _ in range(3)]
         custodians = [Custodian(f"c{i}", pub) for i, (_, pub) in enumerate(keys)]
         signer = ec.generate_private_key(ec.SECP256R1())
+        # The first pass writes into memory the VM has never touched: each new page costs the host
+        # an allocation, which halves write speed (0.58 vs 1.0 GB/s here). A server that has been
+        # running is in the second state; both are reported, the target is judged on the second.
+        t = time.perf_counter()
+        seal(model, work / "sealed-cold", custodians, 2, signer, "bench", "1")
+        seal_cold_s = time.perf_counter() - t
+        shutil.rmtree(work / "sealed-cold")
+        os.sync()
         t = time.perf_counter()
         seal(model, work / "sealed", custodians, 2, signer, "bench", "1")
         seal_s = time.perf_counter() - t
@@ -63,6 +71,7 @@ def main(size_gb: float) -> dict[str, Any]:
         seal_gbs, unseal_gbs = actual / seal_s / 1e9, actual / unseal_s / 1e9
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return {"bench": "vault", "bytes": actual, "cpus": os.cpu_count(), "seal_s": round(seal_s, 2),
+                "seal_first_pass_gb_per_s": round(actual / seal_cold_s / 1e9, 3),
                 "unseal_s": round(unseal_s, 2), "seal_gb_per_s": round(seal_gbs, 3),
                 "unseal_verify_gb_per_s": round(unseal_gbs, 3),
                 "aes_gcm_only_gb_per_s": round(aes_only(GB // 2), 3),

@@ -57,38 +57,90 @@ def _read_full(src: BinaryIO, n: int) -> bytes:
     return bytes(buf)
 
 
+def _read_into(src: BinaryIO, buf: bytearray) -> int:
+    """Fill ``buf`` from ``src``; fewer bytes only at the end of the stream."""
+    view, got = memoryview(buf), 0
+    while got < len(buf):
+        n = src.readinto(view[got:])  # type: ignore[attr-defined]
+        if not n:
+            break
+        got += n
+    return got
+
+
+def _preallocate(src: BinaryIO, dst: BinaryIO, chunk_size: int) -> bool:
+    """Reserve the sealed file's blocks up front when both ends are regular files: the file system
+    then allocates once instead of on every write (about twice as fast here). The caller trims the
+    file to what was written, so a source that changes size cannot leave stale bytes behind."""
+    try:
+        size = os.fstat(src.fileno()).st_size
+        chunks = max(1, -(-size // chunk_size))
+        os.posix_fallocate(dst.fileno(), 0, HEADER.size + size + chunks * TAG)
+    except (OSError, AttributeError, ValueError):
+        return False
+    return True
+
+
+class _Buffers:
+    """A small ring of reusable buffers: fresh 4 MB objects per chunk cost a page fault per page,
+    which on this class of VM halves throughput. A buffer is reused only after the hashing of the
+    chunk it held is done (the caller waits on that first)."""
+
+    def __init__(self, count: int, size: int) -> None:
+        self.items = [bytearray(size) for _ in range(count)]
+
+    def __getitem__(self, index: int) -> bytearray:
+        return self.items[index % len(self.items)]
+
+
 def seal_stream(src: BinaryIO, dst: BinaryIO, key: bytes, chunk_size: int = DEFAULT_CHUNK) -> Sealed:
-    """Encrypt ``src`` into ``dst``. The two SHA-256 digests run on their own threads (hashlib and
-    AES-GCM both release the GIL), so hashing overlaps encryption and I/O on a second core."""
+    """Encrypt ``src`` into ``dst``. The two SHA-256 digests run on their own threads (hashlib
+    releases the GIL), so hashing overlaps encryption and I/O on the second core; buffers are
+    reused, and the output is preallocated."""
     aead = AESGCM(key)
     file_id, prefix = os.urandom(16), os.urandom(8)
     header = HEADER.pack(MAGIC, VERSION, file_id, prefix, chunk_size)
+    trim = _preallocate(src, dst, chunk_size)
     dst.write(header)
+    written = len(header)
     plain, sealed = hashlib.sha256(), hashlib.sha256(header)
+    plains, cts = _Buffers(3, chunk_size), _Buffers(3, chunk_size + TAG)
     size = index = 0
     with ThreadPoolExecutor(1) as plain_hasher, ThreadPoolExecutor(1) as sealed_hasher:
-        pending: list[Future[None]] = []
-        chunk = _read_full(src, chunk_size)
+        pending: list[list[Future[None]]] = []
+        n = _read_into(src, plains[0])
         while True:
-            nxt = _read_full(src, chunk_size) if len(chunk) == chunk_size else b""
-            final = not nxt
-            ct = aead.encrypt(prefix + index.to_bytes(4, "big"), chunk, _aad(file_id, index, final))
-            for f in pending:  # at most one chunk in flight per hasher: memory stays constant
-                f.result()
-            pending = [plain_hasher.submit(plain.update, chunk), sealed_hasher.submit(sealed.update, ct)]
+            while len(pending) > 1:  # the buffers of chunk index-2 are about to be refilled
+                for f in pending.pop(0):
+                    f.result()
+            n_next = _read_into(src, plains[index + 1]) if n == chunk_size else 0
+            final = n_next == 0
+            chunk = memoryview(plains[index])[:n]
+            ct = memoryview(cts[index])[:n + TAG]
+            aead.encrypt_into(prefix + index.to_bytes(4, "big"), chunk, _aad(file_id, index, final), ct)
+            pending.append([plain_hasher.submit(plain.update, chunk), sealed_hasher.submit(sealed.update, ct)])
             dst.write(ct)
-            size += len(chunk)
+            written += len(ct)
+            size += n
             index += 1
             if final:
                 break
-            chunk = nxt
-        for f in pending:
-            f.result()
+            n = n_next
+        for group in pending:
+            for f in group:
+                f.result()
+    if trim:
+        dst.flush()
+        os.ftruncate(dst.fileno(), written)
     return Sealed(size, plain.hexdigest(), sealed.hexdigest(), index, file_id.hex())
 
 
-def open_stream(src: BinaryIO, key: bytes, name: str = "file") -> Iterator[bytes]:
-    """Yield the plaintext chunk by chunk; raises SealError naming the chunk on any tampering."""
+def open_stream(src: BinaryIO, key: bytes, name: str = "file", reuse: bool = False) -> Iterator[bytes | memoryview]:
+    """Yield the plaintext chunk by chunk; raises SealError naming the chunk on any tampering.
+
+    With ``reuse``, chunks are views into a ring of three buffers: a chunk stays valid while the
+    next two are produced (enough to hash one on another thread while writing the next), not
+    longer. Without it, each chunk is its own ``bytes``."""
     head = _read_full(src, HEADER.size)
     if len(head) != HEADER.size:
         raise SealError(f"{name}: truncated header")
@@ -98,15 +150,22 @@ def open_stream(src: BinaryIO, key: bytes, name: str = "file") -> Iterator[bytes
     if not 0 < chunk_size <= 256 * 1024 * 1024:
         raise SealError(f"{name}: implausible chunk size {chunk_size}")
     aead = AESGCM(key)
+    blocks, plains = _Buffers(2, chunk_size + TAG), _Buffers(3, chunk_size) if reuse else None
     index = 0
-    block = _read_full(src, chunk_size + TAG)
+    n = _read_into(src, blocks[0])
     while True:
-        if len(block) < TAG:
+        if n < TAG:
             raise SealError(f"{name}: truncated after chunk {index - 1} (no final chunk)")
-        nxt = _read_full(src, chunk_size + TAG) if len(block) == chunk_size + TAG else b""
-        final = not nxt
+        n_next = _read_into(src, blocks[index + 1]) if n == chunk_size + TAG else 0
+        final = n_next == 0
+        block = memoryview(blocks[index])[:n]
+        nonce, aad = prefix + index.to_bytes(4, "big"), _aad(file_id, index, final)
         try:
-            pt = aead.decrypt(prefix + index.to_bytes(4, "big"), block, _aad(file_id, index, final))
+            if plains is not None:
+                pt: bytes | memoryview = memoryview(plains[index])[:n - TAG]
+                aead.decrypt_into(nonce, block, aad, pt)
+            else:
+                pt = aead.decrypt(nonce, block, aad)
         except InvalidTag:
             if final:
                 # The last block we have does not authenticate as final: the file was cut short, or altered.
@@ -118,7 +177,7 @@ def open_stream(src: BinaryIO, key: bytes, name: str = "file") -> Iterator[bytes
         index += 1
         if final:
             return
-        block = nxt
+        n = n_next
 
 
 def file_id_of(path: str) -> str:

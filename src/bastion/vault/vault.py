@@ -158,7 +158,7 @@ def recover_dek(sealed: Path, doc: dict[str, Any], shares: list[tuple[Path, byte
     return dek, sorted(opened)
 
 
-def _plaintext(sealed: Path, f: dict[str, Any], dek: bytes) -> Iterator[bytes]:
+def _plaintext(sealed: Path, f: dict[str, Any], dek: bytes) -> Iterator[bytes | memoryview]:
     path = sealed / f["sealed"]
     if not path.exists():
         raise VaultError(f"{f['path']}: sealed file {f['sealed']} is missing")
@@ -169,7 +169,8 @@ def _plaintext(sealed: Path, f: dict[str, Any], dek: bytes) -> Iterator[bytes]:
     with path.open("rb") as fh, ThreadPoolExecutor(1) as hasher:  # hash on a second core while writing
         pending: Future[None] | None = None
         try:
-            for chunk in open_stream(fh, dek, f["path"]):
+            # reused buffers: a chunk is hashed (awaited below) and written before its buffer comes round again
+            for chunk in open_stream(fh, dek, f["path"], reuse=True):
                 if pending is not None:
                     pending.result()
                 pending = hasher.submit(h.update, chunk)
