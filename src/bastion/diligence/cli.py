@@ -24,7 +24,7 @@ from bastion.diligence.screening.loaders import ListFormatError
 from bastion.diligence.screening.model import ScreeningResult, Subject
 from bastion.diligence.screening.service import ScreeningService, ScreeningUnavailable
 from bastion.diligence.workflow import Diligence, DiligenceError
-from bastion.gateway.cli import settings_from
+from bastion.gateway.cli import cli_store, settings_from
 from bastion.store.accounts import AccountError
 
 T = TypeVar("T")
@@ -157,34 +157,14 @@ def with_diligence(ctx: click.Context, fn: Callable[[Diligence], Awaitable[T]], 
     async def go() -> T:
         from bastion.diligence.kyc import KycStore
         from bastion.store.accounts import AccountStore
-        from bastion.store.db import create_engine
-        from bastion.store.migrate import upgrade_async
 
-        await upgrade_async(settings.store.url)
-        engine = create_engine(settings.store.url)
-        log = None
-        if settings.audit.enabled:
-            from bastion.audit.service import open_audit_log
-
-            log = await open_audit_log(settings, engine)
-
-        async def record(action: str, who: str, details: dict[str, Any]) -> None:
-            if log is not None:
-                from bastion.audit.records import admin_record
-
-                await log.append(admin_record(action, who, details))
-
-        screening = ScreeningService(settings.screening)
-        try:
+        async with cli_store(settings, audit=True) as (engine, record):
+            screening = ScreeningService(settings.screening)
             if load_lists:
                 await screening.load()
             diligence = Diligence(AccountStore(engine, settings.server.server_secret), KycStore(engine), screening,
                                   record, settings.screening.suspend_on_block, settings.screening.activate_on_clear)
             return await fn(diligence)
-        finally:
-            if log is not None:
-                await log.close()
-            await engine.dispose()
 
     try:
         return asyncio.run(go())

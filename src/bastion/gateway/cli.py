@@ -6,10 +6,12 @@ import asyncio
 import getpass
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bastion.config import Settings, load_settings
 from bastion.store.accounts import AccountError, AccountStore
@@ -24,6 +26,38 @@ def settings_from(ctx: click.Context) -> Settings:
         raise click.ClickException(f"cannot load settings: {exc}") from exc
 
 
+Recorder = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+
+
+@asynccontextmanager
+async def cli_store(settings: Settings, audit: bool) -> AsyncIterator[tuple[AsyncEngine, Recorder]]:
+    """The configured database (migrated first) and a recorder that appends admin records to the
+    audit log when ``audit`` is on and the log is enabled (a no-op otherwise)."""
+    from bastion.store.db import create_engine
+    from bastion.store.migrate import upgrade_async
+
+    await upgrade_async(settings.store.url)
+    engine = create_engine(settings.store.url)
+    log = None
+    try:
+        if audit and settings.audit.enabled:
+            from bastion.audit.service import open_audit_log
+
+            log = await open_audit_log(settings, engine)
+
+        async def record(action: str, actor: str, details: dict[str, Any]) -> None:
+            if log is not None:
+                from bastion.audit.records import admin_record
+
+                await log.append(admin_record(action, actor, details))
+
+        yield engine, record
+    finally:
+        if log is not None:
+            await log.close()
+        await engine.dispose()
+
+
 def with_accounts(ctx: click.Context, fn: Callable[[AccountStore], Awaitable[T]],
                   action: str | None = None, details: Callable[[T], dict[str, Any]] | None = None) -> T:
     """Run ``fn`` against the configured database (migrated first). A change (``action``) is
@@ -33,26 +67,11 @@ def with_accounts(ctx: click.Context, fn: Callable[[AccountStore], Awaitable[T]]
         raise click.ClickException("server.server_secret is not set (BASTION_SERVER_SECRET)")
 
     async def go() -> T:
-        from bastion.store.db import create_engine
-        from bastion.store.migrate import upgrade_async
-
-        await upgrade_async(settings.store.url)
-        engine = create_engine(settings.store.url)
-        try:
+        async with cli_store(settings, audit=action is not None) as (engine, record):
             result = await fn(AccountStore(engine, settings.server.server_secret))
-            if action is not None and settings.audit.enabled:
-                from bastion.audit.records import admin_record
-                from bastion.audit.service import open_audit_log
-
-                log = await open_audit_log(settings, engine)
-                try:
-                    await log.append(admin_record(action, f"cli:{getpass.getuser()}",
-                                                  details(result) if details else {}))
-                finally:
-                    await log.close()
+            if action is not None:
+                await record(action, f"cli:{getpass.getuser()}", details(result) if details else {})
             return result
-        finally:
-            await engine.dispose()
 
     try:
         return asyncio.run(go())

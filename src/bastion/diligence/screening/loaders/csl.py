@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 from bastion.diligence.screening.loaders.base import ListFormatError, countries, parse_date, read_text
@@ -18,19 +19,25 @@ def _split(value: str) -> list[str]:
     return [v.strip() for v in value.replace("|", ";").split(";") if v.strip()]
 
 
-def load_csl(path: Path, list_id: str = "csl") -> list[ListEntry]:
-    reader = csv.DictReader(io.StringIO(read_text(path)))
+def _records(path: Path, delimiter: str, name_column: str, needs: tuple[str, ...],
+             what: str) -> Iterator[tuple[dict[str, str], str]]:
+    """Rows of a CSV/TSV list with a header, each with its (non-empty) name."""
+    reader = csv.DictReader(io.StringIO(read_text(path)), delimiter=delimiter)
     header = reader.fieldnames or []
-    if "name" not in header or "source" not in header:
-        raise ListFormatError(path, 1, "not a Consolidated Screening List CSV: the header needs 'name' and 'source'")
-    out: list[ListEntry] = []
+    if any(col not in header for col in needs):
+        raise ListFormatError(path, 1, f"not a {what}: the header needs {', '.join(repr(c) for c in needs)}")
     for row in reader:
-        lineno = reader.line_num
         if None in row or any(v is None for v in row.values()):
-            raise ListFormatError(path, lineno, f"expected {len(header)} fields")
-        name = (row.get("name") or "").strip()
+            raise ListFormatError(path, reader.line_num, f"expected {len(header)} fields")
+        name = (row.get(name_column) or "").strip()
         if not name:
-            raise ListFormatError(path, lineno, "empty name")
+            raise ListFormatError(path, reader.line_num, "empty name")
+        yield row, name
+
+
+def load_csl(path: Path, list_id: str = "csl") -> list[ListEntry]:
+    out: list[ListEntry] = []
+    for row, name in _records(path, ",", "name", ("name", "source"), "Consolidated Screening List CSV"):
         kind = _KINDS.get((row.get("type") or "").strip().lower(), "unknown")
         ident = (row.get("_id") or row.get("entity_number") or "").strip()
         if not ident:
@@ -45,18 +52,8 @@ def load_csl(path: Path, list_id: str = "csl") -> list[ListEntry]:
 
 
 def load_dpl(path: Path, list_id: str = "bis-dpl") -> list[ListEntry]:
-    reader = csv.DictReader(io.StringIO(read_text(path)), delimiter="\t")
-    header = reader.fieldnames or []
-    if "Name" not in header:
-        raise ListFormatError(path, 1, "not a Denied Persons List file: the header needs 'Name'")
     out: list[ListEntry] = []
-    for row in reader:
-        lineno = reader.line_num
-        if None in row or any(v is None for v in row.values()):
-            raise ListFormatError(path, lineno, f"expected {len(header)} fields")
-        name = (row["Name"] or "").strip()
-        if not name:
-            raise ListFormatError(path, lineno, "empty name")
+    for row, name in _records(path, "\t", "Name", ("Name",), "Denied Persons List file"):
         ident = hashlib.sha256(f"{name}|{row.get('Effective_Date')}".encode()).hexdigest()[:16]
         out.append(ListEntry(list_id, ident, "unknown", [name], [], countries([row.get("Country") or ""]),
                              ["BIS-DPL"]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from bastion.diligence.screening.loaders.base import ListFormatError, countries, parse_date, read_text
@@ -38,6 +39,18 @@ def _person_name(name: str) -> str:
     return f"{first.strip()} {last.strip()}" if sep and first.strip() else name
 
 
+def _linked(path: Path, width: int, entries: dict[str, ListEntry],
+            what: str) -> Iterator[tuple[ListEntry, list[str]]]:
+    """Rows of an alias or address file (if present), each with the entry it belongs to."""
+    if not path.exists():
+        return
+    for lineno, row in _rows(path, width):
+        entry = entries.get(row[0])
+        if entry is None:
+            raise ListFormatError(path, lineno, f"{what} for unknown entity {row[0]!r}")
+        yield entry, row
+
+
 def load_ofac(primary: Path, list_id: str | None = None) -> list[ListEntry]:
     """Load ``sdn.csv`` (or ``cons_prim.csv``) with its ``alt`` and ``add`` files beside it."""
     alt_name, add_name, default_id = _FILES.get(primary.name, ("alt.csv", "add.csv", "ofac-sdn"))
@@ -56,21 +69,11 @@ def load_ofac(primary: Path, list_id: str | None = None) -> list[ListEntry]:
         nats = countries(_NATIONALITY.findall(remarks))
         entries[ent] = ListEntry(list_id or default_id, ent, kind, [_person_name(name) if kind == "person" else name],
                                  dobs, nats, [p.strip() for p in program.split("]") if p.strip(" [")])
-    alt = primary.with_name(alt_name)
-    if alt.exists():
-        for lineno, row in _rows(alt, 5):
-            entry = entries.get(row[0])
-            if entry is None:
-                raise ListFormatError(alt, lineno, f"alias for unknown entity {row[0]!r}")
-            if row[3]:
-                entry.names.append(_person_name(row[3]) if entry.kind == "person" else row[3])
-    add = primary.with_name(add_name)
-    if add.exists():
-        for lineno, row in _rows(add, 6):
-            entry = entries.get(row[0])
-            if entry is None:
-                raise ListFormatError(add, lineno, f"address for unknown entity {row[0]!r}")
-            for code in countries([row[4]]):
-                if code not in entry.countries:
-                    entry.countries.append(code)
+    for entry, row in _linked(primary.with_name(alt_name), 5, entries, "alias"):
+        if row[3]:
+            entry.names.append(_person_name(row[3]) if entry.kind == "person" else row[3])
+    for entry, row in _linked(primary.with_name(add_name), 6, entries, "address"):
+        for code in countries([row[4]]):
+            if code not in entry.countries:
+                entry.countries.append(code)
     return list(entries.values())
