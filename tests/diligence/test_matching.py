@@ -24,6 +24,7 @@ LIST = [
     ListEntry("test", "O1", "organization", ["Northwind Dual-Use Trading LLC"], [], ["ir"]),
     ListEntry("test", "O2", "organization", ["OOO Gazprom Neft Shelf"], [], ["ru"]),
     ListEntry("test", "V1", "vessel", ["SEA PHANTOM"], [], []),
+    ListEntry("test", "P4", "person", ["Igor SHCHEGOLEV"], [], ["ru"]),
 ]
 
 
@@ -43,6 +44,7 @@ def matcher() -> Matcher:
     ("Northwind Dual Use Trading Limited", "organization", "O1"),  # legal form changed
     ("Gazprom Neft Shelf LLC", "organization", "O2"),  # OOO -> LLC
     ("gazprom-neft shelf", "unknown", "O2"),  # punctuation and case
+    ("Igor Olegovich Shchyogolev", "person", "P4"),  # a patronymic the list leaves out, another spelling
 ])
 def test_variants_find_their_entry(matcher: Matcher, query: str, kind: str, expected: str) -> None:
     result = matcher.screen(Subject(query, kind))  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ def ftm(*entities: tuple[str, str, str]) -> bytes:
 
 
 LISTED = [("P-1", "Person", "Viktor Anatolyevich Bout"), ("P-2", "Person", "Farhad Karimi Nasseri"),
-          ("P-3", "Person", "Olga Petrovna Lebedeva"), ("C-1", "Company", "Northwind Dual-Use Trading LLC")]
+          ("P-3", "Person", "Olga Viktoria Lebedeva"), ("C-1", "Company", "Northwind Dual-Use Trading LLC")]
 
 
 class Recorder:
@@ -81,19 +81,19 @@ async def test_listed_org_is_blocked_at_onboarding(db_url: str, tmp_path: Path) 
 
 async def test_fifty_percent_rule(db_url: str, tmp_path: Path) -> None:
     d, _, _ = await setup(db_url, tmp_path)
-    owners = [{"name": "Viktor Bout", "share": 30.0}, {"name": "Farhad Karimi Nasseri", "share": 25.0},
+    owners = [{"name": "Farhad Nasseri", "share": 30.0}, {"name": "Viktor Anatolyevich Bout", "share": 25.0},
               {"name": "Jane Clean", "share": 45.0}]
     out = await d.onboard("Blue Lagoon Shipping SA", {}, owners, True, "admin")
-    # Nasseri is an exact match (block, 25%); "Viktor Bout" lacks the middle name (review, 30%)
+    # Bout is an exact match (block, 25%); "Farhad Nasseri" lacks the middle name (review, 30%)
     assert out["screening"]["screening_state"] == "review"
     assert out["screening"]["listed_ownership"] == pytest.approx(25.0)
-    bout = next(h for h in await d.kyc.hits(org_id=out["org"]["id"]) if h["entity_id"] == "P-1")
-    assert bout["decision"] == "review"
-    decided = await d.decide(bout["id"], "true_match", "passport matches", "admin:officer")
+    nasseri = next(h for h in await d.kyc.hits(org_id=out["org"]["id"]) if h["entity_id"] == "P-2")
+    assert nasseri["decision"] == "review"
+    decided = await d.decide(nasseri["id"], "true_match", "passport matches", "admin:officer")
     assert decided["outcome"]["screening_state"] == "block"
     assert decided["outcome"]["listed_ownership"] == pytest.approx(55.0)
     # the same two owners with less than half between them: hits to review, not a block
-    out2 = await d.onboard("Green Reef Shipping SA", {}, [{"name": "Viktor Bout", "share": 30.0},
+    out2 = await d.onboard("Green Reef Shipping SA", {}, [{"name": "Farhad Nasseri", "share": 30.0},
                                                            {"name": "Jane Clean", "share": 70.0}], True, "admin")
     assert out2["screening"]["screening_state"] == "review" and out2["org"]["status"] == "pending"
     await d.accounts.engine.dispose()

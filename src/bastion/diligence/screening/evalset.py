@@ -292,3 +292,17 @@ def evaluate(screen: object, cases: list[EvalCase]) -> EvalReport:
         false_hit_rate=len(false_hits) / clean if clean else 0.0,
         recall_by_variant={k: sum(v) / len(v) for k, v in sorted(found.items())},
         misses=misses, false_hits=false_hits)
+
+
+def alias_cases(entries: list[ListEntry], count: int, seed: int = 1) -> tuple[list[ListEntry], list[EvalCase]]:
+    """Real variants: the lists' own aliases of a party that are the same name written another way
+    (token-set similarity to the primary name >= 60), screened against the primary names alone.
+    Returns (primary-only entries to index, cases)."""
+    from rapidfuzz import fuzz
+
+    primaries = [ListEntry(e.list_id, e.entity_id, e.kind, [e.names[0]], e.birth_dates, e.countries) for e in entries]
+    cases = [EvalCase(a, e.kind, "alias", e.key, e.names[0]) for e in entries if e.kind in ("person", "organization")
+             for a in e.names[1:] if a.lower() != e.names[0].lower()
+             and fuzz.token_set_ratio(a.lower(), e.names[0].lower()) >= 60]
+    random.Random(seed).shuffle(cases)
+    return primaries, cases[:count]

@@ -28,6 +28,7 @@ from bastion.diligence.screening.names import PARTICLES, normalise, phonetic, sk
 
 IntArray = npt.NDArray[np.int32]
 MIN_DELETE_LEN = 4
+PATRONYMIC_ENDINGS = ("ovich", "evich", "avich", "ovych", "evych", "ovna", "evna", "avna", "ichna", "ovitch")
 # Weak evidence (a near spelling, a shared skeleton) from a posting list longer than this is
 # skipped: it would rank thousands of names equally and cost more than it tells.
 WEAK_MAX = 4000
@@ -138,7 +139,10 @@ class ScreeningIndex:
         """Inverse document frequency: a rare token says more than ``trading`` or ``mohammed``."""
         df = self._tokens.df(token) or self._phonetic.df(phonetic(token))
         w = math.log(1 + self.name_count / df) if df else self._log_n
-        return w * 0.25 if token in PARTICLES or len(token) == 1 else w
+        if token in PARTICLES or len(token) == 1:
+            return w * 0.25
+        # a patronymic (Olegovich, Petrovna) is often left out, and says little once the name matched
+        return w * 0.3 if token.endswith(PATRONYMIC_ENDINGS) and len(token) >= 7 else w
 
     # -- retrieval ----------------------------------------------------------------------------------
 

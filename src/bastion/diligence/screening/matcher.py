@@ -29,6 +29,9 @@ from bastion.diligence.screening.names import ARTICLES, is_abjad, normalise, pho
 
 MIN_PAIR = 0.6  # below this two tokens are different words
 MISSING_ENTRY_TOKEN = 0.2  # weight share charged for an entry token the subject lacks
+# ... and for a subject token the entry lacks, when every token of the entry was found (at least
+# two): a full name with a patronymic or middle name against a list's shorter form of it.
+EXTRA_SUBJECT_TOKEN = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +108,9 @@ def name_similarity(query: tuple[str, ...], name: tuple[str, ...], weight: Calla
         w = (weight(query[i]) + weight(name[j])) / 2
         num += sim * w
         den += w
-    den += sum(weight(q) for i, q in enumerate(query) if i not in used_q)
+    covered = len(used_n) == len(name) and len(used_n) >= 2
+    extra = EXTRA_SUBJECT_TOKEN if covered else 1.0
+    den += extra * sum(weight(q) for i, q in enumerate(query) if i not in used_q)
     den += MISSING_ENTRY_TOKEN * sum(weight(n) for j, n in enumerate(name) if j not in used_n)
     aligned = num / den if den else 0.0
     # split or merged tokens: "Xi Jin Ping" / "Xi Jinping", "Abdul Rahman" / "Abdulrahman"
