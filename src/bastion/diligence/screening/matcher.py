@@ -16,7 +16,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from bastion.diligence.screening.index import IndexedName, ScreeningIndex
+from bastion.diligence.screening.index import PATRONYMIC_ENDINGS, IndexedName, ScreeningIndex
 from bastion.diligence.screening.model import (
     Decision,
     ListEntry,
@@ -109,8 +109,8 @@ def name_similarity(query: tuple[str, ...], name: tuple[str, ...], weight: Calla
         num += sim * w
         den += w
     covered = len(used_n) == len(name) and len(used_n) >= 2
-    extra = EXTRA_SUBJECT_TOKEN if covered else 1.0
-    den += extra * sum(weight(q) for i, q in enumerate(query) if i not in used_q)
+    den += sum(weight(q) * (EXTRA_SUBJECT_TOKEN if covered or q.endswith(PATRONYMIC_ENDINGS) else 1.0)
+               for i, q in enumerate(query) if i not in used_q)
     den += MISSING_ENTRY_TOKEN * sum(weight(n) for j, n in enumerate(name) if j not in used_n)
     aligned = num / den if den else 0.0
     # split or merged tokens: "Xi Jin Ping" / "Xi Jinping", "Abdul Rahman" / "Abdulrahman"

@@ -26,7 +26,7 @@ _ABJAD = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f]")  # Hebrew, Ara
 _LEGAL_EXTRA = re.compile(
     r"\b(corporation|corp|company|co|incorporated|inc|limited|ltd|llc|plc|group|holding|holdings|the|and|of|"
     r"obshchestvo|ogranichennoi|ogranichennoy|otvetstvennostyu|otvetstvennostiu|aktsionernoe|otkrytoe|zakrytoe|"
-    r"publichnoe|tovarystvo|obmezhenoyu|vidpovidalnistyu|joint|stock|sal|fzco|fze|fzc|jsc|ojsc|cjsc|pjsc|ooo|oao|zao|pao|tov|ao|sa|ag|gmbh|bv|nv|spa|srl|sarl|sdn|bhd|pte|pvt)\b")
+    r"publichnoe|unitary|subsidiary|tovarystvo|obmezhenoyu|vidpovidalnistyu|joint|stock|sal|fzco|fze|fzc|jsc|ojsc|cjsc|pjsc|ooo|oao|zao|pao|tov|ao|sa|ag|gmbh|bv|nv|spa|srl|sarl|sdn|bhd|pte|pvt)\b")
 
 # Common particles and honorifics in listed names: kept for display, weighted low when matching.
 ARTICLES = frozenset({"al", "el", "ul", "az", "as", "ad", "ar", "at", "an", "ash", "adh", "ath"})  # al- assimilated
