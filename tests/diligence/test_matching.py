@@ -25,6 +25,7 @@ LIST = [
     ListEntry("test", "O2", "organization", ["OOO Gazprom Neft Shelf"], [], ["ru"]),
     ListEntry("test", "V1", "vessel", ["SEA PHANTOM"], [], []),
     ListEntry("test", "P4", "person", ["Igor SHCHEGOLEV"], [], ["ru"]),
+    ListEntry("test", "P5", "person", ["Jong Un KIM"], [], ["kp"]),
 ]
 
 
@@ -45,6 +46,8 @@ def matcher() -> Matcher:
     ("Gazprom Neft Shelf LLC", "organization", "O2"),  # OOO -> LLC
     ("gazprom-neft shelf", "unknown", "O2"),  # punctuation and case
     ("Igor Olegovich Shchyogolev", "person", "P4"),  # a patronymic the list leaves out, another spelling
+    ("Kim Jongun", "person", "P5"),  # two tokens of the list written as one
+    ("Xi Jin Ping", "person", "P3"),  # one token of the list written as two
 ])
 def test_variants_find_their_entry(matcher: Matcher, query: str, kind: str, expected: str) -> None:
     result = matcher.screen(Subject(query, kind))  # type: ignore[arg-type]

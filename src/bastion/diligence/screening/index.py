@@ -208,6 +208,19 @@ class ScreeningIndex:
             top = np.argsort(-totals)
         return [self.name(int(uniq[i])) for i in top]
 
+    def _split_evidence(self, form: str) -> list[tuple[IntArray, float]]:
+        """A token the lists write as two ("Jongun" / "Jong Un"): names holding both halves."""
+        known = self._phonetic.ids
+        if len(form) < 5 or form in known:
+            return []
+        for i in range(2, len(form) - 1):
+            left, right = self._phonetic.get(form[:i]), self._phonetic.get(form[i:])
+            if left is not None and right is not None:
+                both = np.intersect1d(left, right, assume_unique=True)
+                if len(both):
+                    return [(both.astype(np.int32), 1.0)]
+        return []
+
     def _merged_evidence(self, tok: str, abjad: bool) -> list[tuple[IntArray, float]]:
         """Two adjacent tokens written as one: the exact spelling, or (without vowels) the skeleton."""
         keys = [(self._phonetic, phonetic(tok))] + ([(self._skeletons, skeleton(tok, abjad))] if abjad else [])
@@ -220,6 +233,7 @@ class ScreeningIndex:
         evidence and a near spelling the weakest; otherwise the other way round."""
         out: list[tuple[IntArray, float]] = []
         form = phonetic(tok)
+        out += self._split_evidence(form)
         near_spelling, shared_skeleton = (0.4, 0.9) if abjad else (0.8, 0.6)
         for similar in self.similar_forms(form):
             found = self._phonetic.get(similar)

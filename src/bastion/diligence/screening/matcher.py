@@ -89,10 +89,26 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
+def _join_split_tokens(these: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
+    """Join two adjacent tokens of ``these`` that ``other`` writes as one ("Jong Un" / "Jongun")."""
+    if len(these) < 2:
+        return these
+    wanted = {phonetic(t) for t in other if len(t) >= 4}
+    out = list(these)
+    i = 0
+    while i < len(out) - 1:
+        joined = out[i] + out[i + 1]
+        if phonetic(joined) in wanted:
+            out[i:i + 2] = [joined]
+        i += 1
+    return tuple(out)
+
+
 def name_similarity(query: tuple[str, ...], name: tuple[str, ...], weight: Callable[[str], float],
                     abjad: bool = False) -> float:
     if not query or not name:
         return 0.0
+    query, name = _join_split_tokens(query, name), _join_split_tokens(name, query)
     pairs = sorted(((token_similarity(q, n, abjad), i, j) for i, q in enumerate(query) for j, n in enumerate(name)),
                    reverse=True)
     used_q: set[int] = set()
