@@ -139,10 +139,7 @@ class ScreeningIndex:
         """Inverse document frequency: a rare token says more than ``trading`` or ``mohammed``."""
         df = self._tokens.df(token) or self._phonetic.df(phonetic(token))
         w = math.log(1 + self.name_count / df) if df else self._log_n
-        if token in PARTICLES or len(token) == 1:
-            return w * 0.25
-        # a patronymic (Olegovich, Petrovna) is often left out, and says little once the name matched
-        return w * 0.3 if token.endswith(PATRONYMIC_ENDINGS) and len(token) >= 7 else w
+        return w * 0.25 if token in PARTICLES or len(token) == 1 else w
 
     # -- retrieval ----------------------------------------------------------------------------------
 

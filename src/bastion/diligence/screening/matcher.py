@@ -90,18 +90,28 @@ def _common_prefix(a: str, b: str) -> int:
 
 
 def _join_split_tokens(these: tuple[str, ...], other: tuple[str, ...]) -> tuple[str, ...]:
-    """Join two adjacent tokens of ``these`` that ``other`` writes as one ("Jong Un" / "Jongun")."""
+    """Join two or three adjacent tokens of ``these`` that ``other`` writes as one ("Jong Un" /
+    "Jongun", "Abd al Majid" / "Abdelmajid")."""
     if len(these) < 2:
         return these
     wanted = {phonetic(t) for t in other if len(t) >= 4}
     out = list(these)
     i = 0
     while i < len(out) - 1:
-        joined = out[i] + out[i + 1]
-        if phonetic(joined) in wanted:
-            out[i:i + 2] = [joined]
+        for span in (3, 2):
+            joined = "".join(out[i:i + span])
+            if i + span <= len(out) and phonetic(joined) in wanted:
+                out[i:i + span] = [joined]
+                break
         i += 1
     return tuple(out)
+
+
+def _weights(tokens: tuple[str, ...], weight: Callable[[str], float]) -> list[float]:
+    """Token weights; a patronymic (Olegovich, Petrovna) before the last token weighs less: it is
+    often left out, and says little once the name matched. (A surname may end the same way.)"""
+    return [weight(t) * (0.3 if k < len(tokens) - 1 and len(t) >= 7 and t.endswith(PATRONYMIC_ENDINGS) else 1.0)
+            for k, t in enumerate(tokens)]
 
 
 def name_similarity(query: tuple[str, ...], name: tuple[str, ...], weight: Callable[[str], float],
@@ -109,6 +119,7 @@ def name_similarity(query: tuple[str, ...], name: tuple[str, ...], weight: Calla
     if not query or not name:
         return 0.0
     query, name = _join_split_tokens(query, name), _join_split_tokens(name, query)
+    wq, wn = _weights(query, weight), _weights(name, weight)
     pairs = sorted(((token_similarity(q, n, abjad), i, j) for i, q in enumerate(query) for j, n in enumerate(name)),
                    reverse=True)
     used_q: set[int] = set()
@@ -121,13 +132,12 @@ def name_similarity(query: tuple[str, ...], name: tuple[str, ...], weight: Calla
             continue
         used_q.add(i)
         used_n.add(j)
-        w = (weight(query[i]) + weight(name[j])) / 2
+        w = (wq[i] + wn[j]) / 2
         num += sim * w
         den += w
-    covered = len(used_n) == len(name) and len(used_n) >= 2
-    den += sum(weight(q) * (EXTRA_SUBJECT_TOKEN if covered or q.endswith(PATRONYMIC_ENDINGS) else 1.0)
-               for i, q in enumerate(query) if i not in used_q)
-    den += MISSING_ENTRY_TOKEN * sum(weight(n) for j, n in enumerate(name) if j not in used_n)
+    extra = EXTRA_SUBJECT_TOKEN if len(used_n) == len(name) and len(used_n) >= 2 else 1.0
+    den += extra * sum(wq[i] for i in range(len(query)) if i not in used_q)
+    den += MISSING_ENTRY_TOKEN * sum(wn[j] for j in range(len(name)) if j not in used_n)
     aligned = num / den if den else 0.0
     # split or merged tokens: "Xi Jin Ping" / "Xi Jinping", "Abdul Rahman" / "Abdulrahman"
     if len(query) != len(name):

@@ -29,6 +29,8 @@ _LEGAL_EXTRA = re.compile(
     r"publichnoe|unitary|subsidiary|tovarystvo|obmezhenoyu|vidpovidalnistyu|joint|stock|sal|fzco|fze|fzc|jsc|ojsc|cjsc|pjsc|ooo|oao|zao|pao|tov|ao|sa|ag|gmbh|bv|nv|spa|srl|sarl|sdn|bhd|pte|pvt)\b")
 
 # Common particles and honorifics in listed names: kept for display, weighted low when matching.
+# Written abbreviations of given names, read as the name.
+ABBREVIATIONS = {"mohd": "mohammed", "muhd": "muhammad"}
 ARTICLES = frozenset({"al", "el", "ul", "az", "as", "ad", "ar", "at", "an", "ash", "adh", "ath"})  # al- assimilated
 PARTICLES = ARTICLES | frozenset({"bin", "ibn", "bint", "abu", "abd", "van", "von", "der", "de", "da", "di",
                        "del", "la", "le", "dos", "das", "mr", "mrs", "ms", "dr", "haji", "hajji", "sheikh",
@@ -99,7 +101,7 @@ def tokens(ascii_text: str, kind: EntityKind = "unknown", abjad: bool = False) -
         text = _LEGAL_EXTRA.sub(" ", text)
     if kind != "organization" and not abjad:  # from Arabic script, "mr" is Omar, not Mister
         text = remove_person_prefixes(text)
-    out = tuple(t for t in text.split() if kind == "person" or not _misspelt_legal_word(t))
+    out = tuple(ABBREVIATIONS.get(t, t) for t in text.split() if kind == "person" or not _misspelt_legal_word(t))
     if not out:  # a name that is nothing but a legal form ("Limited") stays searchable
         out = tuple(_NON_ALNUM.sub(" ", ascii_text.lower()).split())
     return out
