@@ -27,6 +27,7 @@ def test_demo_runs_the_whole_scenario() -> None:
     out = subprocess.run([*BASTION, "demo"], capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "org_suspended" in out.stdout and "rate_limited_key_requests" in out.stdout
+    assert "onboarded, screened block" in out.stdout and "after a list update (1 org suspended)" in out.stdout
     assert "NO (wanted" not in out.stdout
 
 

@@ -1,8 +1,11 @@
 """``bastion demo``: the whole request path on embedded defaults, in one command.
 
-Seeds a SQLite database with three orgs, starts the built-in DEMO upstream and the gateway on
+Seeds a SQLite database with four orgs, starts the built-in DEMO upstream and the gateway on
 loopback, drives a short scenario with the official ``openai`` client and prints what was decided
-and why. Exit status 0 means every step got the decision it should have.
+and why. It also onboards an org through denied-party screening against a small DEMO list (made
+up, not a real sanctions list), then "publishes" a list update naming that org: the re-screen
+suspends it and its next request is refused. Exit status 0 means every step got the decision it
+should have.
 """
 
 from __future__ import annotations
@@ -31,8 +34,17 @@ class Step:
         return self.status == self.expected
 
 
+# A made-up list in OpenSanctions' FollowTheMoney format, for the demo only.
+DEMO_LIST = (b'{"id":"DEMO-1","schema":"Company","properties":{"name":["Northwind Dual-Use Trading LLC"]}}\n'
+             b'{"id":"DEMO-2","schema":"Person","properties":{"name":["Ivan Petrovich Sidorov"]}}\n')
+DEMO_UPDATE = DEMO_LIST + b'{"id":"DEMO-3","schema":"Company","properties":{"name":["Harbour Analytics LLC"]}}\n'
+
+
 def demo_settings(db_path: Path, upstream_url: str) -> Settings:
+    lists = db_path.parent / "demo-list.ftm.json"
+    lists.write_bytes(DEMO_LIST)
     return Settings.model_validate({
+        "screening": {"lists": [str(lists)], "watch_interval_s": 0},
         "server": {"server_secret": secrets.token_hex(32), "admin_token": secrets.token_hex(16),
                    "replica_id": "demo-gw", "trust_country_header": True},
         "store": {"url": f"sqlite+aiosqlite:///{db_path}"},
@@ -66,7 +78,7 @@ async def seed(settings: Settings) -> dict[str, str]:
     return keys
 
 
-def drive(base_url: str, keys: dict[str, str]) -> list[Step]:
+def drive(base_url: str, keys: dict[str, str], settings: Settings | None = None) -> list[Step]:
     import openai
 
     def call(step: Step, key: str, model: str = "demo-model", stream: bool = False,
@@ -107,7 +119,32 @@ def drive(base_url: str, keys: dict[str, str]) -> list[Step]:
     for i in range(5):
         steps.append(call(Step(f"burst {i + 1}/5 (limit 3 rpm)", "Acme Research Ltd", 200 if i < 3 else 429),
                           keys["acme-burst"]))
+    if settings is not None:
+        steps += screening_steps(base_url, settings, call)
     return steps
+
+
+def screening_steps(base_url: str, settings: Settings, call: Any) -> list[Step]:
+    """Onboard an org through screening, then list it and watch the next request be refused."""
+    import httpx
+
+    admin = {"Authorization": f"Bearer {settings.server.admin_token}", "X-Bastion-Actor": "demo-officer"}
+    onboard = httpx.post(base_url + "/admin/onboarding", headers=admin, timeout=30, json={
+        "name": "Harbour Analytics Ltd", "profile": {"country": "GB", "use_case": "contract review"},
+        "attestation": {"no_weapons": True, "no_mass_surveillance": True}}).json()
+    org = onboard["org"]
+    key = httpx.post(base_url + f"/admin/orgs/{org['id']}/keys", headers=admin, json={"name": "k"}).json()["key"]
+    steps = [call(Step(f"onboarded, screened {org['screening_state']}", org["name"], 200), key)]
+    listed = httpx.post(base_url + "/admin/onboarding", headers=admin, timeout=30, json={
+        "name": "Northwind Dual Use Trading Ltd", "profile": {"country": "IR"},
+        "attestation": {"no_weapons": True, "no_mass_surveillance": True}}).json()["org"]
+    listed_key = httpx.post(base_url + f"/admin/orgs/{listed['id']}/keys", headers=admin,
+                            json={"name": "k"}).json()["key"]
+    refused = call(Step(f"onboarded, screened {listed['screening_state']}", listed["name"], 403), listed_key)
+    Path(settings.screening.lists[0]).write_bytes(DEMO_UPDATE)  # the list publisher adds the org
+    rescreen = httpx.post(base_url + "/admin/screening/lists/reload", headers=admin, timeout=60).json()
+    suspended = len(rescreen.get("rescreen", {}).get("suspended", []))
+    return [*steps, refused, call(Step(f"after a list update ({suspended} org suspended)", org["name"], 403), key)]
 
 
 def verify_audit(settings: Settings) -> str:
@@ -157,7 +194,7 @@ def run_demo(keep: bool = False) -> int:
             with BackgroundServer(create_app(settings)) as gateway_url:
                 print(f"demo upstream (DEMO, not a model) at {upstream_url}; gateway at {gateway_url}; "
                       f"database {workdir / 'bastion.db'}")
-                steps = drive(gateway_url, keys)
+                steps = drive(gateway_url, keys, settings)
         report(steps)
         # the gateway has shut down and signed its last checkpoint: check the whole log as an auditor would
         audit_line = verify_audit(settings)
