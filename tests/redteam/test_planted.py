@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from bastion.redteam.state import canonical
+from bastion.audit.records import canonical
 from tests.audit.test_gateway_audit import records
 from tests.redteam.conftest import Plant, invoke, load
 from tests.redteam.planted import BENIGN, HARMFUL, OVER_REFUSED, planted_success

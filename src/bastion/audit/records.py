@@ -19,7 +19,8 @@ from bastion.gateway.context import RequestContext
 RECORD_VERSION = 1
 
 
-def canonical(record: dict[str, Any]) -> bytes:
+def canonical(record: Any) -> bytes:
+    """Canonical JSON: sorted keys, no insignificant whitespace, UTF-8 (audit leaves, red-team reports)."""
     return orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
 
 

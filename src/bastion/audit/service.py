@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import getpass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bastion.audit.keys import load_signer
 from bastion.audit.log import AuditLog, AuditUnavailable
-from bastion.audit.records import admin_record, content_salt, decision_record
+from bastion.audit.records import admin_record, content_salt, decision_record, now_iso
 from bastion.config import Settings
 from bastion.gateway.context import RequestContext
 
@@ -25,6 +27,25 @@ async def open_audit_log(settings: Settings, engine: AsyncEngine | None = None, 
         await upgrade_async(settings.store.url)
         engine = create_engine(settings.store.url)
     return await AuditLog(engine, load_signer(settings.audit), settings.audit).open(writer)
+
+
+def append_cli_record(settings: Settings, kind: str, action: str, details: dict[str, Any]) -> bool:
+    """Append one record of a CLI action (actor ``cli:<OS user>``) when the log is enabled; True
+    when appended. For one-shot commands (vault, redteam) that own no long-lived log."""
+    if not settings.audit.enabled:
+        return False
+
+    async def go() -> None:
+        log = await open_audit_log(settings)
+        try:
+            await log.append({"v": 1, "kind": kind, "time": now_iso(), "action": action,
+                              "actor": f"cli:{getpass.getuser()}", "details": details})
+        finally:
+            await log.close()
+            await log.engine.dispose()
+
+    asyncio.run(go())
+    return True
 
 
 async def install(services: Services) -> None:

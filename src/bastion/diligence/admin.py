@@ -15,7 +15,7 @@ from bastion.diligence.screening.loaders import ListFormatError
 from bastion.diligence.screening.model import Subject
 from bastion.diligence.screening.service import ScreeningUnavailable
 from bastion.diligence.workflow import Diligence, DiligenceError
-from bastion.gateway.admin import get_services, require_admin
+from bastion.gateway.admin import get_services, missing_or_conflict, require_admin
 from bastion.services import Services
 from bastion.store.accounts import AccountError
 
@@ -102,20 +102,15 @@ async def _run(op: Awaitable[T]) -> T:
     """Map domain errors to HTTP: unknown things 404, refused changes 409, no lists 503."""
     try:
         return await op
-    except (AccountError, KycError) as exc:
-        msg = str(exc)
-        raise HTTPException(404 if msg.startswith("no ") else 409, msg) from exc
-    except DiligenceError as exc:
-        msg = str(exc)
-        code = 503 if "no sanctions lists" in msg else 404 if msg.startswith("no ") else 409
-        raise HTTPException(code, msg) from exc
+    except ScreeningUnavailable as exc:
+        raise HTTPException(503, str(exc)) from exc
+    except (AccountError, KycError, DiligenceError) as exc:
+        raise missing_or_conflict(exc) from exc
 
 
 @router.post("/onboarding", status_code=201)
 async def onboard(body: OnboardingIn, actor: Admin, svc: Svc) -> dict[str, Any]:
     d = _diligence(svc)
-    if not d.screening.ready:
-        raise HTTPException(503, "onboarding needs screening: no sanctions lists are loaded (set screening.lists)")
     profile = body.profile.model_dump(exclude_none=True)
     owners = [o.model_dump() for o in body.owners]
     attested = body.attestation is not None and body.attestation.no_weapons and body.attestation.no_mass_surveillance

@@ -23,7 +23,7 @@ from typing import Any
 from bastion.diligence.kyc import KycError, KycStore, new_id, now
 from bastion.diligence.screening.model import ScreeningHit, Subject
 from bastion.diligence.screening.names import normalise
-from bastion.diligence.screening.service import ScreeningService, ScreeningUnavailable
+from bastion.diligence.screening.service import ScreeningService
 from bastion.diligence.tiers import OrgFacts, TierError, check_transition
 from bastion.store.accounts import AccountStore
 
@@ -158,8 +158,7 @@ class Diligence:
         return subjects
 
     async def screen_org(self, org_id: str, actor: str, reason: str = "on demand") -> ScreeningOutcome:
-        if not self.screening.ready:
-            raise DiligenceError(str(ScreeningUnavailable("no sanctions lists are loaded (set screening.lists)")))
+        self.screening.require_ready()
         org = await self.accounts.get_org(org_id)
         profile = await self.kyc.get_profile(org_id)
         owners = await self.kyc.owners(org_id)
@@ -254,7 +253,9 @@ class Diligence:
 
     async def onboard(self, name: str, profile: dict[str, Any], owners: list[dict[str, Any]],
                       attest: bool, actor: str) -> dict[str, Any]:
-        """Create a pending org with its KYC records, screen it, and activate it at T1 when clear."""
+        """Create a pending org with its KYC records, screen it, and activate it at T1 when clear.
+        Without lists nothing is created: an org that cannot be screened is not onboarded."""
+        self.screening.require_ready()
         org = await self.accounts.create_org(name, status="pending", country=profile.get("country"),
                                              declared_use=profile.get("use_case"))
         await self.record("org.created", actor, {"org_id": org["id"], "name": name, "via": "onboarding"})

@@ -92,7 +92,9 @@ class KeyIn(BaseModel):
 router = APIRouter(prefix="/admin", tags=["accounts"])
 
 
-def _not_found(exc: AccountError) -> HTTPException:
+def missing_or_conflict(exc: Exception) -> HTTPException:
+    """A domain error as HTTP: "no such thing" (the message starts with "no ") is 404, any other
+    refused change 409. Shared by every admin router."""
     msg = str(exc)
     return HTTPException(404 if msg.startswith("no ") else 409, msg)
 
@@ -120,7 +122,7 @@ async def get_org(org_id: str, _: Admin, svc: Svc) -> dict[str, Any]:
     try:
         return await svc.accounts.get_org(org_id)
     except AccountError as exc:
-        raise _not_found(exc) from exc
+        raise missing_or_conflict(exc) from exc
 
 
 @router.patch("/orgs/{org_id}")
@@ -131,7 +133,7 @@ async def patch_org(org_id: str, body: OrgPatch, actor: Admin, svc: Svc) -> dict
     try:
         org = await svc.accounts.update_org(org_id, **fields)
     except AccountError as exc:
-        raise _not_found(exc) from exc
+        raise missing_or_conflict(exc) from exc
     await svc.record_admin("org.updated", actor, {"org_id": org_id, "fields": sorted(fields)})
     return org
 
@@ -141,7 +143,7 @@ async def set_status(org_id: str, body: StatusIn, actor: Admin, svc: Svc) -> dic
     try:
         org = await svc.accounts.set_org_status(org_id, body.status)
     except AccountError as exc:
-        raise _not_found(exc) from exc
+        raise missing_or_conflict(exc) from exc
     await svc.record_admin(f"org.{body.status}", actor, {"org_id": org_id, "reason": body.reason})
     return org
 
@@ -151,7 +153,7 @@ async def create_user(org_id: str, body: UserIn, actor: Admin, svc: Svc) -> dict
     try:
         user = await svc.accounts.create_user(org_id, body.email, body.name, body.role)
     except AccountError as exc:
-        raise _not_found(exc) from exc
+        raise missing_or_conflict(exc) from exc
     await svc.record_admin("user.created", actor, {"org_id": org_id, "user_id": user["id"]})
     return user
 
@@ -166,7 +168,7 @@ async def create_key(org_id: str, body: KeyIn, actor: Admin, svc: Svc) -> dict[s
     try:
         issued = await svc.accounts.create_key(org_id, body.name, body.user_id, body.rpm_limit, body.tpm_limit)
     except AccountError as exc:
-        raise _not_found(exc) from exc
+        raise missing_or_conflict(exc) from exc
     await svc.record_admin("key.created", actor, {"org_id": org_id, "key_id": issued.id, "prefix": issued.prefix})
     return {"id": issued.id, "key": issued.key, "prefix": issued.prefix, "org_id": org_id,
             "note": "This is the only time the key is shown. Store it now."}
@@ -182,7 +184,7 @@ async def revoke_key(key_id: str, actor: Admin, svc: Svc) -> dict[str, Any]:
     try:
         key = await svc.accounts.revoke_key(key_id)
     except AccountError as exc:
-        raise _not_found(exc) from exc
+        raise missing_or_conflict(exc) from exc
     await svc.record_admin("key.revoked", actor, {"org_id": key["org_id"], "key_id": key_id})
     return key
 

@@ -78,7 +78,7 @@ async def seed(settings: Settings) -> dict[str, str]:
     return keys
 
 
-def drive(base_url: str, keys: dict[str, str], settings: Settings | None = None) -> list[Step]:
+def drive(base_url: str, keys: dict[str, str], settings: Settings) -> list[Step]:
     import openai
 
     def call(step: Step, key: str, model: str = "demo-model", stream: bool = False,
@@ -119,9 +119,7 @@ def drive(base_url: str, keys: dict[str, str], settings: Settings | None = None)
     for i in range(5):
         steps.append(call(Step(f"burst {i + 1}/5 (limit 3 rpm)", "Acme Research Ltd", 200 if i < 3 else 429),
                           keys["acme-burst"]))
-    if settings is not None:
-        steps += screening_steps(base_url, settings, call)
-    return steps
+    return steps + screening_steps(base_url, settings, call)
 
 
 def screening_steps(base_url: str, settings: Settings, call: Any) -> list[Step]:

@@ -8,7 +8,6 @@ the disclosed report to the log an auditor already checks.
 from __future__ import annotations
 
 import asyncio
-import getpass
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,32 +18,14 @@ import orjson
 from bastion.config import Settings
 from bastion.gateway.cli import settings_from
 from bastion.redteam.client import Endpoint, public_url
-from bastion.redteam.settings import EndpointSettings, RedteamSettings
-
-
-def redteam_settings(settings: Settings) -> RedteamSettings:
-    return settings.redteam
+from bastion.redteam.settings import EndpointSettings
 
 
 def audit(settings: Settings, details: dict[str, Any]) -> bool:
     """Append the report record when the audit log is enabled; True when appended."""
-    if not settings.audit.enabled or not settings.store.url:
-        return False
+    from bastion.audit.service import append_cli_record
 
-    async def go() -> None:
-        from bastion.audit.records import now_iso
-        from bastion.audit.service import open_audit_log
-
-        log = await open_audit_log(settings)
-        try:
-            await log.append({"v": 1, "kind": "redteam", "time": now_iso(), "action": "report",
-                              "actor": f"cli:{getpass.getuser()}", "details": details})
-        finally:
-            await log.close()
-            await log.engine.dispose()
-
-    asyncio.run(go())
-    return True
+    return append_cli_record(settings, "redteam", "report", details)
 
 
 def endpoint(url: str | None, model: str | None, key_env: str | None, configured: EndpointSettings | None,
@@ -117,7 +98,7 @@ def run_cmd(ctx: click.Context, target: str, model: str, api_key_env: str | None
     from bastion.redteam.transforms import available, load_transform
 
     settings = settings_from(ctx)
-    rt = redteam_settings(settings)
+    rt = settings.redteam
     names = list(dict.fromkeys(transforms or ("none",)))
     if "all" in names:
         static = ["none", *(n for n in available() if n != "none" and not load_transform(n).needs_attacker)]
@@ -249,7 +230,7 @@ def keygen_cmd(ctx: click.Context, out: Path | None) -> None:
     """Create the report-signing key (Ed25519, PEM, mode 0600) and its public key beside it."""
     from bastion.redteam.keys import KeyError_, key_id, pub_path, raw_public, write_new_key
 
-    path = out or Path(redteam_settings(settings_from(ctx)).signing_key_file)
+    path = out or Path(settings_from(ctx).redteam.signing_key_file)
     try:
         key = write_new_key(path)
     except KeyError_ as exc:

@@ -22,10 +22,11 @@ import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from bastion.audit.records import canonical
 from bastion.redteam.keys import KeyError_, key_id, load_public, public_b64, raw_public
 from bastion.redteam.metrics import Metrics
 from bastion.redteam.runner import STATE_FILE, now_iso
-from bastion.redteam.state import State, StateError, canonical
+from bastion.redteam.state import State, StateError
 from bastion.redteam.suites import CATEGORIES
 
 SCHEMA_VERSION = 1

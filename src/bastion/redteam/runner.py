@@ -22,10 +22,11 @@ from typing import Any
 import aiohttp
 
 from bastion import __version__
+from bastion.audit.records import canonical
 from bastion.redteam.client import ChatClient, Endpoint, Reply, public_url
 from bastion.redteam.judges import Case, Judge, JudgeOptions, Verdict, load_judge
 from bastion.redteam.judges.refusal import is_refusal
-from bastion.redteam.state import State, canonical
+from bastion.redteam.state import State
 from bastion.redteam.suites import SUITE_DIR, Prompt, Suite
 from bastion.redteam.transforms import Message, Strategy, Transform, TurnReply, load_transform
 

@@ -16,14 +16,11 @@ from typing import Any
 
 import orjson
 
+from bastion.audit.records import canonical
+
 BATCH = 256
 FLUSH_S = 0.5
 DONE = ("ok", "blocked")
-
-
-def canonical(obj: Any) -> bytes:
-    """Canonical JSON: sorted keys, no whitespace, UTF-8."""
-    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
 
 
 class StateError(RuntimeError):

@@ -3,7 +3,6 @@ appended to the audit log when one is configured."""
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import json
 import sys
@@ -32,22 +31,9 @@ T = TypeVar("T")
 
 
 def audit(settings: Settings, action: str, details: dict[str, Any]) -> None:
-    if not settings.audit.enabled:
-        return
+    from bastion.audit.service import append_cli_record
 
-    async def go() -> None:
-        from bastion.audit.records import now_iso
-        from bastion.audit.service import open_audit_log
-
-        log = await open_audit_log(settings)
-        try:
-            await log.append({"v": 1, "kind": "vault", "time": now_iso(), "action": action,
-                              "actor": f"cli:{getpass.getuser()}", "details": details})
-        finally:
-            await log.close()
-            await log.engine.dispose()
-
-    asyncio.run(go())
+    append_cli_record(settings, "vault", action, details)
 
 
 def guarded(settings: Settings, action: str, details: dict[str, Any], fn: Callable[[], T]) -> T:

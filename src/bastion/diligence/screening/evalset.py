@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
 
-from bastion.diligence.screening.model import EntityKind, ListEntry
+from bastion.diligence.screening.matcher import Matcher
+from bastion.diligence.screening.model import EntityKind, ListEntry, Subject
 from bastion.diligence.screening.names import normalise, phonetic
 
 VARIANT_KINDS = ("cyrillic", "arabic", "spelling", "typo", "reorder", "drop_middle", "legal_form", "format")
@@ -265,13 +266,9 @@ class EvalReport:
     false_hits: list[tuple[EvalCase, str]]
 
 
-def evaluate(screen: object, cases: list[EvalCase]) -> EvalReport:
-    """``screen`` is a ``Matcher``; a variant counts as found when its own entry is among the
-    non-clear hits, a clean name as a false hit when anything is not clear."""
-    from bastion.diligence.screening.matcher import Matcher
-    from bastion.diligence.screening.model import Subject
-
-    assert isinstance(screen, Matcher)
+def evaluate(screen: Matcher, cases: list[EvalCase]) -> EvalReport:
+    """A variant counts as found when its own entry is among the non-clear hits, a clean name as a
+    false hit when anything is not clear."""
     found: dict[str, list[bool]] = {}
     misses: list[EvalCase] = []
     false_hits: list[tuple[EvalCase, str]] = []

@@ -107,9 +107,8 @@ def tokens(ascii_text: str, kind: EntityKind = "unknown", abjad: bool = False) -
     return out
 
 
-_LEGAL_WORDS = ("company", "limited", "corporation", "incorporated", "holding", "holdings", "group", "enterprises",
-                "trading", "international")
-_LEGAL_FORMS = frozenset(_LEGAL_WORDS[:7])
+# Legal-form words long enough for a typo to leave them recognisable (the exact words are removed above).
+_LEGAL_FORMS = ("company", "limited", "corporation", "incorporated", "holding", "holdings", "group")
 
 
 @lru_cache(maxsize=1 << 16)
@@ -117,7 +116,7 @@ def _misspelt_legal_word(token: str) -> bool:
     """``kompany``, ``limted``, ``cmopany``: a legal form with a typo is still a legal form."""
     from rapidfuzz.distance import OSA
 
-    if len(token) < 4 or token in _LEGAL_WORDS:
+    if len(token) < 4 or token in _LEGAL_FORMS:
         return False
     return any(OSA.distance(token, w) <= (2 if len(w) >= 9 else 1) for w in _LEGAL_FORMS)
 

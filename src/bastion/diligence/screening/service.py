@@ -104,10 +104,14 @@ class ScreeningService:
             log.info("screening index %s: %d entries from %d list(s)", version, len(index), len(loaded))
             return changed
 
-    def screen(self, subject: Subject) -> ScreeningResult:
+    def require_ready(self) -> Matcher:
+        """The matcher, or ScreeningUnavailable: without lists nobody can be screened clear."""
         if self.matcher is None:
             raise ScreeningUnavailable("no sanctions lists are loaded (set screening.lists)")
-        return self.matcher.screen(subject)
+        return self.matcher
+
+    def screen(self, subject: Subject) -> ScreeningResult:
+        return self.require_ready().screen(subject)
 
     def files_changed(self) -> bool:
         return fingerprint(list(self.settings.lists)) != self._fingerprint
