@@ -31,7 +31,7 @@ _CONFUSABLES = _table({
 _LEET = _table({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s",
                        "!": "i", "|": "l", "+": "t"})
 _B64_RUN = re.compile(r"(?:[A-Za-z0-9+/]{4}){2,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
-_HEX_RUN = re.compile(r"\b(?:[0-9a-fA-F]{2}[\s:]?){8,}\b")
+_HEX_RUN = re.compile(r"\b(?:[0-9a-fA-F]{2}[\s:]?){6,}\b")
 _SPACED = re.compile(r"\b(?:\w[\s.\-_*]{1,3}){4,}\w\b")
 _LEETY = re.compile(r"[a-z][0-9@$|!+][a-z]|[0-9@$][a-z]{2}", re.IGNORECASE)
 
@@ -47,8 +47,10 @@ def _printable_ratio(s: str) -> float:
 
 
 def _looks_like_words(s: str) -> bool:
+    """Mostly letters between the spaces: "a a a a" is words (short ones), random bytes are not."""
+    ink = len(s) - sum(c.isspace() for c in s)
     letters = sum(c.isalpha() for c in s)
-    return len(s) >= 8 and letters / len(s) > 0.6 and " " in s and _printable_ratio(s) > 0.95
+    return len(s) >= 6 and ink > 0 and letters / ink > 0.7 and " " in s and _printable_ratio(s) > 0.95
 
 
 def _decode_base64(text: str) -> list[str]:
@@ -79,7 +81,7 @@ def _decode_hex(text: str) -> list[str]:
 
 def _despace(text: str) -> str | None:
     tokens = text.split()
-    if len(tokens) >= 5 and sum(len(t) == 1 for t in tokens) / len(tokens) > 0.7:
+    if len(tokens) >= 4 and sum(len(t) == 1 for t in tokens) / len(tokens) > 0.7:
         # "h o w   t o" -> "how to": single spaces join letters, wider gaps were the word breaks
         return re.sub(r" {2,}", " ", re.sub(r"(?<=\S) (?=\S)", "", text))
     if not _SPACED.search(text):
