@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from bastion.vault import shamir
 from bastion.vault.chunks import DEFAULT_CHUNK, SealError, file_id_of, open_stream, seal_stream
 from bastion.vault.custodians import Custodian, CustodianError, b64, open_share, seal_share, unb64
+from bastion.vault.direct import open_output
 from bastion.vault.manifest import FORMAT, ManifestError, canonical, public_pem, read_verified, write_signed
 
 
@@ -89,7 +90,7 @@ def seal(model_dir: Path, out: Path, custodians: list[Custodian], threshold: int
     total = 0
     for n, path in enumerate(_model_files(model_dir)):
         rel_sealed = f"files/{n:05d}.sealed"
-        with path.open("rb") as src, (out / rel_sealed).open("wb") as dst:
+        with path.open("rb") as src, open_output(out / rel_sealed) as dst:
             s = seal_stream(src, dst, dek, chunk_size)
         total += s.size
         doc["files"].append({"path": path.relative_to(model_dir).as_posix(), "size": s.size, "sha256": s.plain_sha256,
@@ -195,7 +196,7 @@ def unseal(sealed: Path, doc: dict[str, Any], dek: bytes, out: Path) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
         try:
-            with partial.open("wb") as dst:
+            with open_output(partial) as dst:
                 for chunk in _plaintext(sealed, f, dek):
                     dst.write(chunk)
                     total += len(chunk)
