@@ -4,9 +4,10 @@ Processes (all on loopback): the fast fake upstream (``_fake_upstream.py``, or `
 demo-upstream`` with ``--upstream demo``), one ``bastion serve`` process (pipeline authenticate +
 account gate + rate limit, accounts in a fresh SQLite file, one active org and key seeded with the
 CLI, limits set high so they are checked but never bite), optionally the LiteLLM proxy
-(``--peer litellm``, no database, no callbacks) on the same upstream, and this process as the load
-generator. The audit log is on, as shipped (``--no-audit`` turns it off). Without ``--pin`` the OS
-spreads them over the cores; with ``--pin`` the gateway (or peer) gets CPU 0 and the upstream and
+(``--peer litellm``, no database, no callbacks) on the same upstream, optionally a do-nothing Python
+proxy as a yardstick (``--ceiling``, ``_bare_proxy.py``), and this process as the load generator.
+The audit log is on, as shipped (``--no-audit`` turns it off). Without ``--pin`` the OS spreads
+them over the cores; with ``--pin`` the gateway (or peer) gets CPU 0 and the upstream and
 load generator share CPU 1.
 
 Prints one JSON object (req/s, p50, p99 per point, added latency, ``targets``); exits 0 even when a
@@ -198,6 +199,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--litellm-bin", default=None, help="path to the `litellm` executable")
     ap.add_argument("--no-audit", action="store_true",
                     help="turn the audit log off (on by default, as shipped: a durable record per request)")
+    ap.add_argument("--ceiling", action="store_true",
+                    help="also measure bench/_bare_proxy.py (a do-nothing Python proxy) on the same upstream")
     ap.add_argument("--pin", action="store_true",
                     help="gateway/peer on CPU 0; upstream and load generator on CPU 1")
     args = ap.parse_args(argv)
@@ -238,6 +241,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                   cpus=gw_cpus))
         targets_at = {"direct": (upstream_url + "/v1/chat/completions", {}),
                       "bastion": (gw_url + "/v1/chat/completions", {"Authorization": f"Bearer {key}"})}
+        if args.ceiling:
+            bport = free_port()
+            burl = f"http://127.0.0.1:{bport}"
+            stack.enter_context(child([sys.executable, str(HERE / "_bare_proxy.py"), "--port", str(bport),
+                                       "--upstream-port", str(port)], work / "bare_proxy.log", burl + "/",
+                                      cpus=gw_cpus))
+            targets_at["bare_proxy"] = (burl + "/v1/chat/completions", {})
+            results["bare_proxy"] = {}
         if args.peer == "litellm":
             peer = {"name": "litellm", "ran": False}
             lcmd = litellm_command(args.litellm_bin)
@@ -301,6 +312,11 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, Any]], peer: d
         "added_latency": added,
         "bastion_over_direct_rps": vs_direct,
     }
+    bare = results.get("bare_proxy")
+    if bare:
+        # The yardstick: how far a proxy that does nothing gets, and how far Bastion is from it.
+        out["ceiling"] = {"bare_proxy_over_direct_rps": {c: ratio(bare[c]["rps"], direct[c]["rps"]) for c in bare},
+                          "bastion_over_bare_proxy_rps": {c: ratio(through[c]["rps"], bare[c]["rps"]) for c in bare}}
     if peer is not None:
         out["peer"] = peer
         lite = results.get("litellm")

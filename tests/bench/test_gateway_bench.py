@@ -76,6 +76,19 @@ def test_peer_that_is_missing_is_reported_not_faked(tmp_path: Path) -> None:
                            "met": False}
 
 
+def test_ceiling_measures_the_bare_proxy_on_the_same_upstream() -> None:
+    done = run_quick("--ceiling", "--concurrency", "1,4")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    for c, p in report["results"]["bare_proxy"].items():
+        check_point(p, int(c))  # the yardstick really relayed every request to the fake upstream
+    ceiling = report["ceiling"]
+    for c in ("1", "4"):
+        bare, direct, bastion = (report["results"][s][c]["rps"] for s in ("bare_proxy", "direct", "bastion"))
+        assert ceiling["bare_proxy_over_direct_rps"][c] == pytest.approx(bare / direct, abs=1e-4)
+        assert ceiling["bastion_over_bare_proxy_rps"][c] == pytest.approx(bastion / bare, abs=1e-4)
+
+
 def test_bad_arguments_fail_with_one_line() -> None:
     done = run_quick("--concurrency", "0")
     assert done.returncode != 0
