@@ -21,7 +21,7 @@ from bastion.gateway.metrics import REQUESTS, TOKENS, UPSTREAM_SECONDS
 from bastion.gateway.pipeline import Pipeline
 from bastion.gateway.sse import SseParser, event
 from bastion.gateway.stages.ratelimit import RateLimit
-from bastion.gateway.upstream import Route
+from bastion.gateway.upstream import READ_ERRORS, Route
 from bastion.gateway.validation import validate
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ class Proxy:
         payload = orjson.dumps(body) if rewrite else raw
         started = time.perf_counter()
         try:
-            resp = await self.services.upstreams.send(target, path, payload)
+            resp = await self.services.upstreams.send(target, path, payload, stream=ctx.stream)
         except GatewayError as exc:
             ctx.deciding_stage = "upstream"
             await self.refuse(ctx, send, Verdict(Decision.DENY, exc.code, exc.message, {}, exc.status), "upstream")
@@ -165,6 +165,11 @@ class Proxy:
                     ctx.deciding_stage = "upstream"
                     await self.refuse(ctx, send, deny("upstream_timeout", "The upstream model server timed out.",
                                                       504), "upstream")
+                    return
+                except READ_ERRORS:
+                    ctx.deciding_stage = "upstream"
+                    await self.refuse(ctx, send, deny("upstream_error", "The upstream model server failed.", 502),
+                                      "upstream")
                     return
                 await self.relay_whole(ctx, send, resp.status, resp.headers.get("content-type"), data)
         finally:

@@ -1,7 +1,8 @@
 """Upstream inference servers: pooled keep-alive HTTP connections, failover on connect errors.
 
 Only a connection failure moves on to the model's next upstream: once a request has been sent it
-may have been executed, so a timeout or an HTTP error is reported, not retried.
+may have been executed, so a timeout or an HTTP error is reported, not retried. Whole replies go
+through the lean client (``http1.py``); streams through aiohttp, which relays them as they come.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ import aiohttp
 
 from bastion.config import ModelSettings, UpstreamSettings
 from bastion.gateway.errors import GatewayError
+from bastion.gateway.http1 import Http1Pool, UpstreamReply, UpstreamUnreachable
+
+# What reading an upstream body can raise besides a timeout (mapped to 502 by the proxy).
+READ_ERRORS: tuple[type[Exception], ...] = (ConnectionError, aiohttp.ClientError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +35,7 @@ class UpstreamPool:
     def __init__(self, models: Mapping[str, ModelSettings]) -> None:
         self.routes = {name: Route(name, m) for name, m in models.items()}
         self._session: aiohttp.ClientSession | None = None
+        self._lean = Http1Pool()
 
     def route(self, model: str) -> Route | None:
         return self.routes.get(model)
@@ -42,11 +48,14 @@ class UpstreamPool:
                                                   skip_auto_headers=("User-Agent",))
         return self._session
 
-    async def send(self, route: Route, path: str, body: bytes) -> aiohttp.ClientResponse:
+    async def send(self, route: Route, path: str, body: bytes,
+                   stream: bool = False) -> aiohttp.ClientResponse | UpstreamReply:
         """POST ``body`` to ``path`` on the first reachable upstream of ``route``.
 
         The caller must release the response. Raises GatewayError 502 (unreachable) or 504 (timeout).
         """
+        if not stream:
+            return await self._send_whole(route, path, body)
         last_error = "no upstream configured"
         for up in route.settings.upstreams:
             try:
@@ -63,7 +72,23 @@ class UpstreamPool:
                 raise GatewayError(502, "The upstream model server failed.", "upstream_error") from exc
         raise GatewayError(502, f"The upstream model server is unreachable ({last_error}).", "upstream_unreachable")
 
+    async def _send_whole(self, route: Route, path: str, body: bytes) -> UpstreamReply:
+        last_error = "no upstream configured"
+        for up in route.settings.upstreams:
+            try:
+                return await self._lean.post(up.base_url.rstrip("/") + path, body, _headers(up),
+                                             up.connect_timeout_s, up.timeout_s)
+            except UpstreamUnreachable as exc:
+                last_error = str(exc)
+                continue
+            except TimeoutError as exc:
+                raise GatewayError(504, "The upstream model server timed out.", "upstream_timeout") from exc
+            except ConnectionError as exc:
+                raise GatewayError(502, "The upstream model server failed.", "upstream_error") from exc
+        raise GatewayError(502, f"The upstream model server is unreachable ({last_error}).", "upstream_unreachable")
+
     async def close(self) -> None:
+        self._lean.close()
         if self._session is not None:
             await self._session.close()
 
