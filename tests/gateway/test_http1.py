@@ -181,3 +181,10 @@ async def test_a_slow_head_times_out_and_the_connection_is_dropped() -> None:
 async def test_only_http_urls_are_accepted() -> None:
     with pytest.raises(UpstreamUnreachable, match="not an http"):
         await post(Http1Pool(), "ftp://127.0.0.1/x")
+
+
+async def test_a_header_with_a_line_break_is_refused_before_anything_is_sent() -> None:
+    async with upstream(lambda n, raw: (OK, False)) as (up, url):
+        with pytest.raises(UpstreamBroken, match="line break"):
+            await Http1Pool().post(url, b"{}", {"authorization": "Bearer k\r\nx-admin: 1"}, 1.0, 1.0)
+    assert up.requests == []

@@ -153,6 +153,9 @@ class Http1Pool:
         host = parts.netloc.rpartition("@")[2]
         lines = [f"POST {target} HTTP/1.1", f"host: {host}", f"content-length: {len(body)}"]
         lines += [f"{k}: {v}" for k, v in headers.items()]
+        if any("\r" in line or "\n" in line for line in lines):
+            # An upstream key (from the environment) or URL with a line break would smuggle headers.
+            raise UpstreamBroken("refusing an upstream request line or header that contains a line break")
         raw = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
         while True:
             conn, reused = self._take(address), True
