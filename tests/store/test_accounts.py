@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
@@ -63,4 +65,55 @@ async def test_clear_errors(db_url: str) -> None:
     with pytest.raises(AccountError, match="unknown org fields"):
         await s.update_org("org_missing", colour="red")
     assert await s.authenticate("not-a-key") is None
+    await s.engine.dispose()
+
+
+async def test_an_expired_entry_is_loaded_once_for_all_requests_in_flight(db_url: str) -> None:
+    s = await store(db_url)
+    org = await s.create_org("Herd Ltd", status="active")
+    issued = await s.create_key(org["id"])
+    loads = 0
+    real_load = s._load
+
+    async def counted(prefix: str) -> object:
+        nonlocal loads
+        loads += 1
+        await asyncio.sleep(0.05)  # a slow database: every request below arrives while it runs
+        return await real_load(prefix)
+
+    s._load = counted  # type: ignore[method-assign,assignment]
+    principals = await asyncio.gather(*(s.authenticate(issued.key) for _ in range(50)))
+    assert loads == 1
+    assert all(p is not None and p.org_id == org["id"] for p in principals)
+    # A caller that goes away does not take the shared load down with it.
+    s.invalidate_all()
+    first = asyncio.ensure_future(s.authenticate(issued.key))
+    await asyncio.sleep(0)
+    second = asyncio.ensure_future(s.authenticate(issued.key))
+    await asyncio.sleep(0.01)
+    first.cancel()
+    assert (await second) is not None and loads == 2
+    await s.engine.dispose()
+
+
+async def test_a_load_that_straddles_a_status_change_is_not_cached(db_url: str) -> None:
+    s = await store(db_url)
+    org = await s.create_org("Race Ltd", status="active")
+    issued = await s.create_key(org["id"])
+    real_load = s._load
+    started = asyncio.Event()
+
+    async def slow(prefix: str) -> object:
+        loaded = await real_load(prefix)  # reads "active"
+        started.set()
+        await asyncio.sleep(0.05)
+        return loaded
+
+    s._load = slow  # type: ignore[method-assign,assignment]
+    racing = asyncio.ensure_future(s.authenticate(issued.key))
+    await started.wait()
+    await s.set_org_status(org["id"], "suspended")  # invalidates while the load is in flight
+    await racing
+    s._load = real_load  # type: ignore[method-assign]
+    assert (await s.authenticate(issued.key)).org_status == "suspended"  # type: ignore[union-attr]
     await s.engine.dispose()

@@ -7,6 +7,7 @@ dropped at once when this process changes the org or key.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections.abc import Sequence
@@ -58,6 +59,10 @@ class AccountStore:
         self.cache_ttl_s = cache_ttl_s
         self._cache: dict[str, _CachedKey | None] = {}
         self._cache_expiry: dict[str, float] = {}
+        # One database load per prefix at a time: when an entry expires under load, the requests in
+        # flight share one query instead of each running its own (a herd every cache_ttl_s).
+        self._loading: dict[str, asyncio.Future[_CachedKey | None]] = {}
+        self._generation = 0  # bumped by every invalidation: a load that straddles one is not cached
 
     # -- organisations -------------------------------------------------------------------
     async def create_org(self, name: str, *, status: str = "pending", tier: int = 0,
@@ -163,6 +168,7 @@ class AccountStore:
             if res.rowcount == 0:
                 raise AccountError(f"no key {key_id!r}")
             row = (await conn.execute(select(api_keys).where(api_keys.c.id == key_id))).mappings().one()
+        self._generation += 1
         self._cache.pop(row["prefix"], None)
         self._cache_expiry.pop(row["prefix"], None)
         return _public_key(dict(row))
@@ -179,19 +185,29 @@ class AccountStore:
         prefix = key_prefix(key)
         if prefix is None:
             return None
-        t = time.monotonic()
-        if self._cache_expiry.get(prefix, 0.0) > t:
+        if self._cache_expiry.get(prefix, 0.0) > time.monotonic():
             cached = self._cache.get(prefix)
         else:
-            cached = await self._load(prefix)
+            loading = self._loading.get(prefix)
+            if loading is None:
+                loading = asyncio.ensure_future(self._load_and_cache(prefix))
+                self._loading[prefix] = loading
+                loading.add_done_callback(lambda _: self._loading.pop(prefix, None))
+            cached = await asyncio.shield(loading)  # one caller going away does not cancel the others' load
+        if cached is None or not key_matches(self._secret, key, cached.hmac):
+            return None
+        return cached.principal
+
+    async def _load_and_cache(self, prefix: str) -> _CachedKey | None:
+        generation, t = self._generation, time.monotonic()
+        cached = await self._load(prefix)
+        if generation == self._generation:
             if len(self._cache) > 100_000:  # bound memory under a flood of random prefixes
                 self._cache.clear()
                 self._cache_expiry.clear()
             self._cache[prefix] = cached
             self._cache_expiry[prefix] = t + self.cache_ttl_s
-        if cached is None or not key_matches(self._secret, key, cached.hmac):
-            return None
-        return cached.principal
+        return cached
 
     async def _load(self, prefix: str) -> _CachedKey | None:
         k, o = api_keys.c, orgs.c
@@ -214,12 +230,14 @@ class AccountStore:
         return _CachedKey(row["hmac"], principal)
 
     def invalidate_org(self, org_id: str) -> None:
+        self._generation += 1
         for prefix, entry in list(self._cache.items()):
             if entry is not None and entry.principal.org_id == org_id:
                 self._cache.pop(prefix, None)
                 self._cache_expiry.pop(prefix, None)
 
     def invalidate_all(self) -> None:
+        self._generation += 1
         self._cache.clear()
         self._cache_expiry.clear()
 
