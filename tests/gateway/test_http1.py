@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import pytest
@@ -42,12 +42,20 @@ class Upstream:
         writer.close()
 
 
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@asynccontextmanager
+async def listening(handler: Handler) -> AsyncIterator[int]:
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    async with server:
+        yield server.sockets[0].getsockname()[1]
+
+
 @asynccontextmanager
 async def upstream(script: Script) -> AsyncIterator[tuple[Upstream, str]]:
     up = Upstream(script)
-    server = await asyncio.start_server(up.handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
+    async with listening(up.handle) as port:
         yield up, f"http://127.0.0.1:{port}/v1/chat/completions"
 
 
@@ -97,9 +105,7 @@ async def test_a_request_written_to_a_connection_that_then_dies_unanswered_is_se
         await asyncio.sleep(0.3)
         writer.close()
 
-    server = await asyncio.start_server(once, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
+    async with listening(once) as port:
         pool = Http1Pool()
         url = f"http://127.0.0.1:{port}/v1/x"
         assert await post(pool, url) == (200, b'{"ok":true}')
@@ -169,9 +175,7 @@ async def test_a_slow_head_times_out_and_the_connection_is_dropped() -> None:
         await asyncio.sleep(5)
         writer.close()
 
-    server = await asyncio.start_server(never, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
+    async with listening(never) as port:
         pool = Http1Pool()
         with pytest.raises(TimeoutError):
             await post(pool, f"http://127.0.0.1:{port}/v1/x", timeout_s=0.2)
