@@ -61,7 +61,10 @@ def main(size_gb: float) -> dict[str, Any]:
         t = time.perf_counter()
         seal(model, work / "sealed", custodians, 2, signer, "bench", "1")
         seal_s = time.perf_counter() - t
-        doc = verify(work / "sealed", signer.public_key())
+        os.sync()
+        t = time.perf_counter()
+        doc = verify(work / "sealed", signer.public_key())  # keyless: signature and sealed-file digests
+        verify_s = time.perf_counter() - t
         shares = [(work / "sealed" / "shares" / f"c{i}.json", keys[i][0]) for i in (0, 1)]
         dek, _ = recover_dek(work / "sealed", doc, shares)
         shutil.rmtree(model)
@@ -74,12 +77,15 @@ def main(size_gb: float) -> dict[str, Any]:
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return {"bench": "vault", "bytes": actual, "cpus": os.cpu_count(), "seal_s": round(seal_s, 2),
                 "seal_first_pass_gb_per_s": round(actual / seal_cold_s / 1e9, 3),
-                "unseal_s": round(unseal_s, 2), "seal_gb_per_s": round(seal_gbs, 3),
+                "unseal_s": round(unseal_s, 2),
+                "verify_gb_per_s": round(actual / verify_s / 1e9, 3), "seal_gb_per_s": round(seal_gbs, 3),
                 "unseal_verify_gb_per_s": round(unseal_gbs, 3),
                 "aes_gcm_only_gb_per_s": round(aes_only(GB // 2), 3),
                 "max_rss_mb": round(rss_mb, 1),
                 "note": "seal = encrypt + SHA-256 of plaintext and sealed bytes + write; unseal = decrypt + "
-                        "SHA-256 of plaintext + write; the OpenSSF signature (an extra hashing pass) is not included",
+                        "SHA-256 of plaintext + write; verify = SHA-256 of the sealed files as written (direct "
+                        "I/O leaves them out of the page cache); the OpenSSF signature (an extra hashing pass) "
+                        "is not included",
                 "targets": [target("seal_gb_per_s", seal_gbs, ">=", 1.0),
                             target("unseal_verify_gb_per_s", unseal_gbs, ">=", 1.0),
                             target("max_rss_mb", rss_mb, "<=", 256.0)]}

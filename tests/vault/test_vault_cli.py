@@ -149,6 +149,14 @@ def test_tampered_files_are_named(sealed_model: tuple[Vault, Path, Path], tmp_pa
         shutil.copy(second / "files" / "00001.sealed", target)
     err = v.run("verify", str(sealed), *pub(v), ok=False).stderr
     assert "model.safetensors" in err or "config.json" in err
+    # Unsealing does not hash the sealed files first: decryption itself must catch and name it.
+    out = v.tmp / "out"
+    err = v.run("unseal", str(sealed), *share(v, sealed, "alice"), *share(v, sealed, "bob"), "--out", str(out),
+                *pub(v), ok=False).stderr
+    assert "model.safetensors" in err or "config.json" in err
+    if damage in ("flip", "truncate"):
+        assert "model.safetensors: chunk" in err
+    assert not (out / "model.safetensors").exists() and not list(out.rglob("*.partial"))
 
 
 def test_rotation_rewraps_without_reencrypting(sealed_model: tuple[Vault, Path, Path]) -> None:
