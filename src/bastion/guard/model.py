@@ -61,10 +61,15 @@ class GuardModel:
     thresholds: dict[str, float]
     meta: dict[str, object]
 
+    def __post_init__(self) -> None:
+        # (n_features, n_categories), C-contiguous: a sparse row times ``weights.T`` would otherwise copy
+        # the whole transposed matrix on every call (about 1.5 ms for the ngram design).
+        self._columns = np.ascontiguousarray(self.weights.T)
+
     def scores(self, texts: list[str]) -> np.ndarray:
         """Probabilities, one row per text, one column per category."""
         x = tfidf(raw_features(self.design, texts), self.idf)
-        logits = np.asarray(x @ self.weights.T) + self.bias
+        logits = np.asarray(x @ self._columns) + self.bias
         return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float64)
 
     def save(self, path: Path) -> None:

@@ -16,14 +16,31 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from bastion.guard.dataset import Example, load_examples
-from bastion.guard.model import MODEL_DIR, GuardModel, raw_features, tfidf
+from bastion.guard.model import MODEL_DIR, N_WORD, GuardModel, raw_features, tfidf
 from bastion.guard.taxonomy import categories
 
+# Design "ngram": the word block's IDF weights are multiplied by this before the row is normalised, so the
+# many character n-grams do not drown the words (picked by dev-split F1 among 1, 1.5, 2, 3, 4, 6).
+WORD_WEIGHT = 3.0
+EASY_SAFE = frozenset({"gsm8k", "humaneval", "written"})
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 
 
 def labels_matrix(examples: list[Example], cats: list[str]) -> np.ndarray:
     return np.array([[c in e.labels for c in cats] for e in examples], dtype=np.int8)
+
+
+def sample_weights(examples: list[Example], y: np.ndarray) -> np.ndarray:
+    """Class-balanced weights, except that a safe text sharing its group with a positive (a contrast twin:
+    the same document without the attack) weighs as much as a positive, so that only what differs between
+    the two carries the evidence."""
+    pos = max(int(y.sum()), 1)
+    neg = max(len(y) - pos, 1)
+    w = np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * neg))
+    groups = {e.group for e, v in zip(examples, y, strict=True) if v}
+    twin = np.array([not v and e.group in groups for e, v in zip(examples, y, strict=True)])
+    w[twin] = len(y) / (2 * pos)
+    return np.asarray(w, dtype=np.float64)
 
 
 def pick_threshold(scores: np.ndarray, truth: np.ndarray, safe_scores: np.ndarray, max_fpr: float) -> float:
@@ -45,21 +62,26 @@ def fit(design: str, train: list[Example], dev: list[Example], cats: list[str],
     x_raw = raw_features(design, [e.text for e in train])
     df = np.asarray((x_raw > 0).sum(axis=0)).ravel()
     idf = (np.log((1 + len(train)) / (1 + df)) + 1).astype(np.float32)
+    if design == "ngram":
+        idf[:N_WORD] *= WORD_WEIGHT
     x = tfidf(x_raw, idf)
     y = labels_matrix(train, cats)
     weights = np.zeros((len(cats), x.shape[1]), dtype=np.float32)
     bias = np.zeros(len(cats), dtype=np.float32)
     for k, _ in enumerate(cats):
-        clf = LogisticRegression(C=8.0, class_weight="balanced", max_iter=2000, solver="liblinear")
-        clf.fit(x, y[:, k])
+        clf = LogisticRegression(C=8.0, max_iter=2000, solver="liblinear")
+        clf.fit(x, y[:, k], sample_weight=sample_weights(train, y[:, k]))
         weights[k] = clf.coef_[0]
         bias[k] = clf.intercept_[0]
     model = GuardModel(design, cats, idf, weights, bias, {}, {})
     dev_scores = model.scores([e.text for e in dev])
     y_dev = labels_matrix(dev, cats)
     safe = np.array([not e.labels for e in dev])
+    # The false-positive budget is spent on independent, natural safe prompts: not on maths and code (no head
+    # comes near them) nor on the project's own look-alikes (their template siblings are in train).
+    budget = safe & np.array([e.source not in EASY_SAFE for e in dev])
     for k, c in enumerate(cats):
-        model.thresholds[c] = pick_threshold(dev_scores[:, k], y_dev[:, k], dev_scores[safe, k], max_fpr / 2)
+        model.thresholds[c] = pick_threshold(dev_scores[:, k], y_dev[:, k], dev_scores[budget, k], max_fpr / 2)
     flagged = np.column_stack([dev_scores[:, k] >= model.thresholds[c] for k, c in enumerate(cats)]).any(axis=1)
     unsafe = ~safe
     tp, fp = float((flagged & unsafe).sum()), float((flagged & safe).sum())
