@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -44,9 +45,13 @@ def sample_weights(examples: list[Example], y: np.ndarray) -> np.ndarray:
 
 
 def pick_threshold(scores: np.ndarray, truth: np.ndarray, safe_scores: np.ndarray, max_fpr: float) -> float:
-    """Best F1 on dev among thresholds that keep the false-positive rate on safe texts under max_fpr."""
-    best_t, best_f1 = 0.5, -1.0
-    for t in np.linspace(0.2, 0.95, 31):
+    """Best F1 on dev among thresholds that keep the false-positive rate on safe texts under max_fpr.
+
+    When no threshold on the grid keeps the budget, the strictest one is taken (and said on stderr),
+    never a lenient default."""
+    grid = np.linspace(0.2, 0.95, 31)
+    best_t, best_f1 = None, -1.0
+    for t in grid:
         pred = scores >= t
         tp = float((pred & (truth == 1)).sum())
         fp = float((pred & (truth == 0)).sum())
@@ -54,6 +59,9 @@ def pick_threshold(scores: np.ndarray, truth: np.ndarray, safe_scores: np.ndarra
         f1 = 2 * tp / max(2 * tp + fp + fn, 1.0)
         if (safe_scores >= t).mean() <= max_fpr and f1 > best_f1:
             best_t, best_f1 = float(t), f1
+    if best_t is None:
+        best_t = float(grid[-1])
+        print(f"train: no threshold keeps the false-positive budget {max_fpr}; using {best_t}", file=sys.stderr)
     return round(best_t, 3)
 
 
