@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 from bastion.audit.note import NoteError, NoteSigner, NoteVerifier
 from bastion.audit.settings import AuditSettings
+from bastion.keyfile import create_private
 
 log = logging.getLogger("bastion.audit")
 
@@ -33,10 +33,7 @@ def load_signer(settings: AuditSettings) -> NoteSigner:
 
 def write_new_key(path: Path, origin: str) -> NoteSigner:
     signer = NoteSigner.generate(origin)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(signer.key_string() + "\n")
+    create_private(path, (signer.key_string() + "\n").encode())
     log.warning("generated a new audit signing key at %s (verifier key %s)", path, signer.verifier.key_string())
     return signer
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from bastion.keyfile import create_private
 
 
 class KeyError_(ValueError):
@@ -36,14 +37,11 @@ def public_b64(key: Ed25519PublicKey) -> str:
 def write_new_key(path: Path) -> Ed25519PrivateKey:
     """A new key at ``path`` (never overwriting one), and its public half at ``<path>.pub.pem``."""
     key = Ed25519PrivateKey.generate()
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        create_private(path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
     except FileExistsError as exc:
         raise KeyError_(f"{path} exists; refusing to overwrite a signing key") from exc
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption()))
     pub_path(path).write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
                                                              serialization.PublicFormat.SubjectPublicKeyInfo))
     return key

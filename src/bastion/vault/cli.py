@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from bastion.config import Settings
 from bastion.gateway.cli import settings_from
+from bastion.keyfile import create_private
 from bastion.vault.budget import BudgetExceeded, ReadBudget
 from bastion.vault.custodians import (
     CustodianError,
@@ -79,12 +80,12 @@ def vault() -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def keygen_signer(out: Path) -> None:
     """Create the manifest-signing key (EC P-256, PEM, mode 0600) and its public key beside it."""
-    if out.exists():
-        raise click.ClickException(f"{out} exists; refusing to overwrite a signing key")
     key = ec.generate_private_key(ec.SECP256R1())
-    out.touch(mode=0o600)
-    out.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()))
+    try:
+        create_private(out, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption()))
+    except FileExistsError as exc:
+        raise click.ClickException(f"{out} exists; refusing to overwrite a signing key") from exc
     pub = out.with_suffix(".pub.pem")
     pub.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
                                                   serialization.PublicFormat.SubjectPublicKeyInfo))
@@ -96,11 +97,11 @@ def keygen_signer(out: Path) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def keygen_custodian(name: str, out: Path) -> None:
     """Create a custodian's X25519 key (kept by the custodian); prints the entry for the custodians file."""
-    if out.exists():
-        raise click.ClickException(f"{out} exists; refusing to overwrite a key")
     private, public = new_custodian_key()
-    out.touch(mode=0o600)
-    out.write_text(private_key_file(private))
+    try:
+        create_private(out, private_key_file(private).encode())
+    except FileExistsError as exc:
+        raise click.ClickException(f"{out} exists; refusing to overwrite a key") from exc
     import base64
 
     click.echo(json.dumps({"name": name, "public_key": base64.b64encode(public).decode()}))
