@@ -7,6 +7,7 @@ server secret, unless the org chose to keep content (invariant 4); keys never ap
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import hmac
 from datetime import UTC, datetime
@@ -72,6 +73,12 @@ def decision_record(ctx: RequestContext, phase: str, salt: bytes, replica: str) 
     return rec
 
 
-def admin_record(action: str, actor: str, details: dict[str, Any]) -> dict[str, Any]:
-    return {"v": RECORD_VERSION, "kind": "admin", "time": now_iso(), "action": action, "actor": actor,
+def admin_record(action: str, actor: str, details: dict[str, Any], kind: str = "admin") -> dict[str, Any]:
+    """An operator's action (admin API or CLI); ``kind`` names the capability (vault, redteam ...)."""
+    return {"v": RECORD_VERSION, "kind": kind, "time": now_iso(), "action": action, "actor": actor,
             "details": details}
+
+
+def cli_actor() -> str:
+    """Who ran a CLI command, as the audit log names them."""
+    return f"cli:{getpass.getuser()}"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bastion.audit.keys import load_signer
 from bastion.audit.log import AuditLog, AuditUnavailable
-from bastion.audit.records import admin_record, content_salt, decision_record, now_iso
+from bastion.audit.records import admin_record, cli_actor, content_salt, decision_record
 from bastion.config import Settings
 from bastion.gateway.context import RequestContext
 
@@ -38,8 +37,7 @@ def append_cli_record(settings: Settings, kind: str, action: str, details: dict[
     async def go() -> None:
         log = await open_audit_log(settings)
         try:
-            await log.append({"v": 1, "kind": kind, "time": now_iso(), "action": action,
-                              "actor": f"cli:{getpass.getuser()}", "details": details})
+            await log.append(admin_record(action, cli_actor(), details, kind))
         finally:
             await log.close()
             await log.engine.dispose()

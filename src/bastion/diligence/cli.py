@@ -8,7 +8,6 @@ database (each change audit-logged with the OS user as the actor).
 from __future__ import annotations
 
 import asyncio
-import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
+from bastion.audit.records import cli_actor
 from bastion.config import Settings
 from bastion.diligence.screening.loaders import ListFormatError
 from bastion.diligence.screening.model import ScreeningResult, Subject
@@ -175,7 +175,7 @@ def with_diligence(ctx: click.Context, fn: Callable[[Diligence], Awaitable[T]], 
 @screen.command("rescreen", help="Reload the lists and re-screen every org and owner (new blocks suspend).")
 @click.pass_context
 def rescreen(ctx: click.Context) -> None:
-    actor = f"cli:{getpass.getuser()}"
+    actor = cli_actor()
     summary = with_diligence(ctx, lambda d: d.rescreen_all(actor))
     click.echo(orjson.dumps(summary).decode())
 
@@ -202,7 +202,7 @@ def queue(ctx: click.Context, as_json: bool) -> None:
 @click.option("--reason", required=True)
 @click.pass_context
 def review(ctx: click.Context, hit_id: str, verdict: str, reason: str) -> None:
-    actor = f"cli:{getpass.getuser()}"
+    actor = cli_actor()
     out = with_diligence(ctx, lambda d: d.decide(hit_id, verdict, reason, actor), load_lists=False)
     click.echo(orjson.dumps(out["outcome"]).decode())
 
@@ -227,6 +227,6 @@ def show(ctx: click.Context, org_id: str) -> None:
 @click.option("--programme", default=None, help="Programme to add with the change (T3: government_lawful_use).")
 @click.pass_context
 def tier(ctx: click.Context, org_id: str, tier: int, reason: str, programme: str | None) -> None:
-    actor = f"cli:{getpass.getuser()}"
+    actor = cli_actor()
     org = with_diligence(ctx, lambda d: d.change_tier(org_id, tier, actor, reason, programme), load_lists=False)
     click.echo(f"{org['id']} is now T{org['tier']}")

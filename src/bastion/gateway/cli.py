@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -13,6 +12,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bastion.audit.records import cli_actor
 from bastion.config import Settings, load_settings
 from bastion.store.accounts import AccountError, AccountStore
 
@@ -70,7 +70,7 @@ def with_accounts(ctx: click.Context, fn: Callable[[AccountStore], Awaitable[T]]
         async with cli_store(settings, audit=action is not None) as (engine, record):
             result = await fn(AccountStore(engine, settings.server.server_secret))
             if action is not None:
-                await record(action, f"cli:{getpass.getuser()}", details(result) if details else {})
+                await record(action, cli_actor(), details(result) if details else {})
             return result
 
     try:
