@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from bastion.gateway.asgi import Message, Receive, Scope, Send, read_body, send_bytes, send_error
+from bastion.gateway.asgi import Message, Receive, Scope, Send, header_map, read_body, send_bytes, send_error
 from bastion.gateway.context import Decision, RequestContext, Verdict, deny
 from bastion.gateway.errors import GatewayError, error_body
 from bastion.gateway.metrics import REQUESTS, TOKENS, UPSTREAM_SECONDS
@@ -85,7 +85,7 @@ class Proxy:
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         route, upstream_path = ROUTES[path]
-        ctx = self.new_context(route, _headers(scope), scope.get("client"))
+        ctx = self.new_context(route, header_map(scope), scope.get("client"))
         try:
             raw = await read_body(scope, receive, self.max_body)
             try:
@@ -307,10 +307,6 @@ class Proxy:
             TOKENS.labels(model, "completion").inc(ctx.completion_tokens)
         if self.rate_limit is not None:
             await self.rate_limit.record_usage(ctx)
-
-
-def _headers(scope: Scope) -> dict[str, str]:
-    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
 
 
 def _openai_error(status: int, data: bytes) -> bytes:

@@ -57,8 +57,7 @@ class AccountStore:
         self.engine = engine
         self._secret = server_secret
         self.cache_ttl_s = cache_ttl_s
-        self._cache: dict[str, _CachedKey | None] = {}
-        self._cache_expiry: dict[str, float] = {}
+        self._cache: dict[str, tuple[float, _CachedKey | None]] = {}  # prefix -> (expires at, entry)
         # One database load per prefix at a time: when an entry expires under load, the requests in
         # flight share one query instead of each running its own (a herd every cache_ttl_s).
         self._loading: dict[str, asyncio.Future[_CachedKey | None]] = {}
@@ -168,9 +167,7 @@ class AccountStore:
             if res.rowcount == 0:
                 raise AccountError(f"no key {key_id!r}")
             row = (await conn.execute(select(api_keys).where(api_keys.c.id == key_id))).mappings().one()
-        self._generation += 1
-        self._cache.pop(row["prefix"], None)
-        self._cache_expiry.pop(row["prefix"], None)
+        self._forget([row["prefix"]])
         return _public_key(dict(row))
 
     async def list_keys(self, org_id: str) -> list[dict[str, Any]]:
@@ -185,9 +182,8 @@ class AccountStore:
         prefix = key_prefix(key)
         if prefix is None:
             return None
-        if self._cache_expiry.get(prefix, 0.0) > time.monotonic():
-            cached = self._cache.get(prefix)
-        else:
+        expires, cached = self._cache.get(prefix, (0.0, None))
+        if expires <= time.monotonic():
             loading = self._loading.get(prefix)
             if loading is None:
                 loading = asyncio.ensure_future(self._load_and_cache(prefix))
@@ -204,9 +200,7 @@ class AccountStore:
         if generation == self._generation:
             if len(self._cache) > 100_000:  # bound memory under a flood of random prefixes
                 self._cache.clear()
-                self._cache_expiry.clear()
-            self._cache[prefix] = cached
-            self._cache_expiry[prefix] = t + self.cache_ttl_s
+            self._cache[prefix] = (t + self.cache_ttl_s, cached)
         return cached
 
     async def _load(self, prefix: str) -> _CachedKey | None:
@@ -230,16 +224,16 @@ class AccountStore:
         return _CachedKey(row["hmac"], principal)
 
     def invalidate_org(self, org_id: str) -> None:
-        self._generation += 1
-        for prefix, entry in list(self._cache.items()):
-            if entry is not None and entry.principal.org_id == org_id:
-                self._cache.pop(prefix, None)
-                self._cache_expiry.pop(prefix, None)
+        self._forget([prefix for prefix, (_, entry) in self._cache.items()
+                      if entry is not None and entry.principal.org_id == org_id])
 
     def invalidate_all(self) -> None:
-        self._generation += 1
-        self._cache.clear()
-        self._cache_expiry.clear()
+        self._forget(list(self._cache))
+
+    def _forget(self, prefixes: list[str]) -> None:
+        self._generation += 1  # a load in flight now may have read the old row: it must not be cached
+        for prefix in prefixes:
+            self._cache.pop(prefix, None)
 
 
 def _public_key(row: dict[str, Any]) -> dict[str, Any]:

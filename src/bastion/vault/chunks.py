@@ -55,19 +55,6 @@ def _aad(file_id: bytes, index: int, final: bool) -> bytes:
     return file_id + index.to_bytes(8, "big") + (b"\x01" if final else b"\x00")
 
 
-def _read_full(src: BinaryIO, n: int) -> bytes:
-    first = src.read(n)  # a regular file returns all n bytes at once: no extra copy
-    if len(first) == n or not first:
-        return first
-    buf = bytearray(first)
-    while len(buf) < n:
-        part = src.read(n - len(buf))
-        if not part:
-            break
-        buf += part
-    return bytes(buf)
-
-
 def _read_into(src: BinaryIO, buf: bytearray) -> int:
     """Fill ``buf`` from ``src``; fewer bytes only at the end of the stream."""
     view, got = memoryview(buf), 0
@@ -152,8 +139,8 @@ def open_stream(src: BinaryIO, key: bytes, name: str = "file", reuse: bool = Fal
     With ``reuse``, chunks are views into a ring of three buffers: a chunk stays valid while the
     next two are produced (enough to hash one on another thread while writing the next), not
     longer. Without it, each chunk is its own ``bytes``."""
-    head = _read_full(src, HEADER.size)
-    if len(head) != HEADER.size:
+    head = bytearray(HEADER.size)
+    if _read_into(src, head) != HEADER.size:
         raise SealError(f"{name}: truncated header")
     magic, version, file_id, prefix, chunk_size = HEADER.unpack(head)
     if magic != MAGIC or version != VERSION:
