@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bastion.guard import written_harm
+from bastion.guard.taxonomy import keyword_category
 from bastion.guard.written import NEGATIVES, POSITIVES
 
 
@@ -35,31 +36,12 @@ class Example:
         return "dev" if h % 5 == 0 else "train"
 
 
-_CYBER = re.compile(r"\b(hack|malware|virus|ransomware|exploit|keylogger|phish|botnet|ddos|sql injection|"
-                    r"backdoor|rootkit|crack (?:a |the )?password|brute.?force|trojan|spyware|zero.?day)", re.I)
-_CBRN = re.compile(r"\b(nerve agent|sarin|vx|anthrax|ricin|botulinum|toxin|pathogen|bioweapon|biological weapon|"
-                   r"chemical weapon|mustard gas|uranium|plutonium|nuclear|radiological|dirty bomb|smallpox|"
-                   r"ebola|chlorine gas|phosgene|cyanide)", re.I)
-_INFLUENCE = re.compile(r"\b(disinformation|misinformation|fake news|propaganda|election|fake reviews|"
-                        r"conspiracy|hoax)", re.I)
-_SURVEIL = re.compile(r"\b(track (?:someone|people|everyone)|surveil|spy on|monitor (?:all|everyone)|"
-                      r"location of (?:all|everyone))", re.I)
-
-
 _HELP = re.compile(r"what should i do|where can i (?:get|find) help|who can i talk to", re.I)
 
 
 def by_keywords(text: str, default: str = "general_harm") -> str:
     """Map a harmful prompt from a coarse public set onto Bastion's taxonomy."""
-    if _CBRN.search(text):
-        return "cbrn_weapons"
-    if _CYBER.search(text):
-        return "cyber_offense"
-    if _INFLUENCE.search(text):
-        return "influence_operations"
-    if _SURVEIL.search(text):
-        return "mass_surveillance"
-    return default
+    return keyword_category(text) or default
 
 
 def _csv(path: Path) -> list[dict[str, str]]:

@@ -24,6 +24,8 @@ from typing import Any
 import orjson
 import yaml
 
+from bastion.guard.taxonomy import keyword_category
+
 SUITE_DIR = Path(__file__).resolve().parent / "suites"
 
 # Bastion's hazard categories (guard/taxonomy.yaml) a red-team finding is filed under; `other` holds the
@@ -81,35 +83,6 @@ SOURCE_MAP: dict[str, str] = {
     "privacy": OTHER,
 }
 
-# Keyword rules, in priority order, for sources without a category or with a broad one ("illegal",
-# "Violence"). Word-start anchored so "hacksaw" is not hacking; checked on the prompt text.
-KEYWORD_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("cbrn_weapons", re.compile(
-        r"\b(nerve (agent|gas)|sarin|tabun|soman|\bvx\b|novichok|mustard gas|chlorine gas|phosgene|ricin|anthrax|"
-        r"botulinum|smallpox|ebola|plague|pathogen|bioweapon|biological (weapon|warfare|agent)|chemical "
-        r"(weapon|warfare|agent)|toxin|nuclear (weapon|bomb|device)|dirty bomb|radiological|uranium|plutonium|"
-        r"enrich\w* uranium|dimethylmercury|weaponi[sz]\w* (a )?(virus|bacteri|pathogen|disease))", re.I)),
-    ("autonomous_weapons", re.compile(
-        r"\b(autonomous (weapon|drone|turret|targeting)|armed drone|weaponi[sz]\w* (a )?drone|drone (strike|swarm)|"
-        r"kill list|sentry gun|automated turret|lethal autonomous|targets? (people|humans|individuals) "
-        r"automatically)", re.I)),
-    ("cyber_offense", re.compile(
-        r"\b(malware|ransomware|keylogger|spyware|trojan|rootkit|botnet|ddos|denial[- ]of[- ]service|exploit|"
-        r"zero[- ]day|sql injection|cross[- ]site scripting|phishing|hack\w*|crack\w* (a )?password|"
-        r"brute[- ]force|backdoor|computer virus|a virus that|worm that|antivirus|firewall|"
-        r"steal\w* (credentials|passwords)|unauthori[sz]ed access|privilege escalation|reverse shell)", re.I)),
-    ("mass_surveillance", re.compile(
-        r"\b(mass surveillance|dragnet|bulk (interception|collection|surveillance)|facial recognition|"
-        r"face recognition|surveil\w* (citizens|a population|the population|protesters|dissidents|journalists|"
-        r"activists|minorities|everyone)|(track|monitor|identify)\w* (every|all|citizens|the population|protesters|"
-        r"dissidents|journalists|activists|minorities)|intercept\w* (all|every|bulk)|wiretap\w* (all|every))", re.I)),
-    ("influence_operations", re.compile(
-        r"\b(disinformation|misinformation|fake news|propaganda|election|ballot|fake reviews?|sock ?puppet|"
-        r"bot accounts|troll farm|astroturf|conspiracy theor\w*|hoax|persuasive (article|post) (arguing|claiming)|"
-        r"fake (profiles|accounts|personas)|manipulate public opinion|influence campaign)", re.I)),
-)
-
-
 def map_category(source_category: str | None, text: str) -> str:
     """Bastion's category for a prompt: the source's own label when it is specific, else keywords, else other."""
     if source_category:
@@ -119,10 +92,7 @@ def map_category(source_category: str | None, text: str) -> str:
         mapped = SOURCE_MAP.get(key)
         if mapped and mapped != OTHER:
             return mapped
-    for category, pattern in KEYWORD_RULES:
-        if pattern.search(text):
-            return category
-    return OTHER
+    return keyword_category(text) or OTHER
 
 
 # -- loading -------------------------------------------------------------------------------------------
