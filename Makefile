@@ -31,6 +31,7 @@ serve: $(STAMP)
 	$(BIN)/bastion serve
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,semantic]'
 	for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
 clean:

@@ -65,6 +65,22 @@ def pick_threshold(scores: np.ndarray, truth: np.ndarray, safe_scores: np.ndarra
     return round(best_t, 3)
 
 
+def dev_thresholds(dev_scores: np.ndarray, dev: list[Example], cats: list[str], max_fpr: float) -> dict[str, float]:
+    """Per-category thresholds picked on the dev split (``max_fpr`` shared by two heads on average).
+
+    The false-positive budget is spent on independent, natural safe prompts: not on maths and code (no head
+    comes near them) nor on the project's own look-alikes (their template siblings are in train)."""
+    y_dev = labels_matrix(dev, cats)
+    budget = np.array([not e.labels and e.source not in EASY_SAFE for e in dev])
+    return {c: pick_threshold(dev_scores[:, k], y_dev[:, k], dev_scores[budget, k], max_fpr / 2)
+            for k, c in enumerate(cats)}
+
+
+def flagged_any(scores: np.ndarray, thresholds: dict[str, float], cats: list[str]) -> np.ndarray:
+    """Per text: whether any category reaches its threshold."""
+    return np.asarray(np.column_stack([scores[:, k] >= thresholds[c] for k, c in enumerate(cats)]).any(axis=1))
+
+
 def fit(design: str, train: list[Example], dev: list[Example], cats: list[str],
         max_fpr: float) -> tuple[GuardModel, dict[str, object]]:
     x_raw = raw_features(design, [e.text for e in train])
@@ -83,14 +99,9 @@ def fit(design: str, train: list[Example], dev: list[Example], cats: list[str],
         bias[k] = clf.intercept_[0]
     model = GuardModel(design, cats, idf, weights, bias, {}, {})
     dev_scores = model.scores([e.text for e in dev])
-    y_dev = labels_matrix(dev, cats)
+    model.thresholds = dev_thresholds(dev_scores, dev, cats, max_fpr)
+    flagged = flagged_any(dev_scores, model.thresholds, cats)
     safe = np.array([not e.labels for e in dev])
-    # The false-positive budget is spent on independent, natural safe prompts: not on maths and code (no head
-    # comes near them) nor on the project's own look-alikes (their template siblings are in train).
-    budget = safe & np.array([e.source not in EASY_SAFE for e in dev])
-    for k, c in enumerate(cats):
-        model.thresholds[c] = pick_threshold(dev_scores[:, k], y_dev[:, k], dev_scores[budget, k], max_fpr / 2)
-    flagged = np.column_stack([dev_scores[:, k] >= model.thresholds[c] for k, c in enumerate(cats)]).any(axis=1)
     unsafe = ~safe
     tp, fp = float((flagged & unsafe).sum()), float((flagged & safe).sum())
     fn = float((~flagged & unsafe).sum())
