@@ -49,7 +49,7 @@ def pick_threshold(scores: np.ndarray, truth: np.ndarray, safe_scores: np.ndarra
 
     When no threshold on the grid keeps the budget, the strictest one is taken (and said on stderr),
     never a lenient default."""
-    grid = np.linspace(0.2, 0.95, 31)
+    grid = np.round(np.linspace(0.2, 0.95, 31), 3)  # judged as stored: 0.2 + 4 * 0.025 is 0.30000000000000004
     best_t, best_f1 = None, -1.0
     for t in grid:
         pred = scores >= t
@@ -62,7 +62,7 @@ def pick_threshold(scores: np.ndarray, truth: np.ndarray, safe_scores: np.ndarra
     if best_t is None:
         best_t = float(grid[-1])
         print(f"train: no threshold keeps the false-positive budget {max_fpr}; using {best_t}", file=sys.stderr)
-    return round(best_t, 3)
+    return best_t
 
 
 def dev_thresholds(dev_scores: np.ndarray, dev: list[Example], cats: list[str], max_fpr: float) -> dict[str, float]:
