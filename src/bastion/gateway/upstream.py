@@ -19,6 +19,9 @@ from bastion.gateway.http1 import Http1Pool, UpstreamReply, UpstreamUnreachable
 
 # What reading an upstream body can raise besides a timeout (mapped to 502 by the proxy).
 READ_ERRORS: tuple[type[Exception], ...] = (ConnectionError, aiohttp.ClientError)
+# Failures before anything was sent: the next upstream of the model may be tried.
+_UNREACHABLE: tuple[type[Exception], ...] = (UpstreamUnreachable, aiohttp.ClientConnectorError,
+                                             aiohttp.ServerDisconnectedError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,40 +53,27 @@ class UpstreamPool:
 
     async def send(self, route: Route, path: str, body: bytes,
                    stream: bool = False) -> aiohttp.ClientResponse | UpstreamReply:
-        """POST ``body`` to ``path`` on the first reachable upstream of ``route``.
+        """POST ``body`` to ``path`` on the first reachable upstream of ``route``: a stream through
+        aiohttp (relayed as it comes), a whole reply through the lean client.
 
-        The caller must release the response. Raises GatewayError 502 (unreachable) or 504 (timeout).
+        The caller must release the response. Raises GatewayError 502 (unreachable or failed) or 504 (timeout).
         """
-        if not stream:
-            return await self._send_whole(route, path, body)
         last_error = "no upstream configured"
         for up in route.settings.upstreams:
+            url = up.base_url.rstrip("/") + path
             try:
-                return await self.session().post(
-                    up.base_url.rstrip("/") + path, data=body, headers=_headers(up),
-                    timeout=aiohttp.ClientTimeout(total=None, connect=up.connect_timeout_s,
-                                                  sock_read=up.timeout_s))
-            except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError) as exc:
-                last_error = type(exc).__name__
+                if stream:
+                    return await self.session().post(
+                        url, data=body, headers=_headers(up),
+                        timeout=aiohttp.ClientTimeout(total=None, connect=up.connect_timeout_s, sock_read=up.timeout_s))
+                return await self._lean.post(url, body, _headers(up), up.connect_timeout_s, up.timeout_s)
+            except _UNREACHABLE as exc:
+                # The lean client's message names the OS error; aiohttp's would name the upstream host.
+                last_error = str(exc) if isinstance(exc, UpstreamUnreachable) else type(exc).__name__
                 continue
             except TimeoutError as exc:
                 raise GatewayError(504, "The upstream model server timed out.", "upstream_timeout") from exc
-            except aiohttp.ClientError as exc:
-                raise GatewayError(502, "The upstream model server failed.", "upstream_error") from exc
-        raise GatewayError(502, f"The upstream model server is unreachable ({last_error}).", "upstream_unreachable")
-
-    async def _send_whole(self, route: Route, path: str, body: bytes) -> UpstreamReply:
-        last_error = "no upstream configured"
-        for up in route.settings.upstreams:
-            try:
-                return await self._lean.post(up.base_url.rstrip("/") + path, body, _headers(up),
-                                             up.connect_timeout_s, up.timeout_s)
-            except UpstreamUnreachable as exc:
-                last_error = str(exc)
-                continue
-            except TimeoutError as exc:
-                raise GatewayError(504, "The upstream model server timed out.", "upstream_timeout") from exc
-            except ConnectionError as exc:
+            except READ_ERRORS as exc:
                 raise GatewayError(502, "The upstream model server failed.", "upstream_error") from exc
         raise GatewayError(502, f"The upstream model server is unreachable ({last_error}).", "upstream_unreachable")
 
