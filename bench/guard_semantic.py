@@ -39,6 +39,7 @@ from bastion.guard.dataset import Example, load_examples
 from bastion.guard.model import GuardModel, default_model_path
 from bastion.guard.taxonomy import categories
 from bastion.guard.train import EASY_SAFE, dev_thresholds, flagged_any, labels_matrix, sample_weights
+from guard import binary
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("BASTION_SHARED_DATA", ROOT / ".." / "shared" / "data")).resolve()
@@ -175,13 +176,6 @@ def head_scores(kind: str, x_train: np.ndarray, train: list[Example], x_eval: li
     return outs
 
 
-def binary(flags: np.ndarray, truth: np.ndarray) -> dict[str, float]:
-    tp, fp = int((flags & truth).sum()), int((flags & ~truth).sum())
-    fn = int((~flags & truth).sum())
-    return {"precision": round(tp / max(tp + fp, 1), 4), "recall": round(tp / max(tp + fn, 1), 4),
-            "f1": round(2 * tp / max(2 * tp + fp + fn, 1), 4), "fpr": round(fp / max(int((~truth).sum()), 1), 4)}
-
-
 def latency_ms(enc: MiniLM, texts: list[str]) -> dict[str, float]:
     """Tokenise and encode one text at a time on one core, as a gateway worker would."""
     if hasattr(os, "sched_setaffinity"):
@@ -203,8 +197,7 @@ def main() -> dict[str, Any]:
     dev = [e for e in examples if e.split == "dev"]
     xs_rows = list(csv.DictReader((DATA / "xstest" / "xstest_prompts.csv").open()))
     texts = {"train": [e.text for e in train], "dev": [e.text for e in dev], "xstest": [r["prompt"] for r in xs_rows]}
-    truth = {"dev": np.array([bool(e.labels) for e in dev]),
-             "xstest": np.array([r["label"] == "unsafe" for r in xs_rows])}
+    truth = {"dev": [bool(e.labels) for e in dev], "xstest": [r["label"] == "unsafe" for r in xs_rows]}
     shipped = GuardModel.load(default_model_path())
     ngram = {s: shipped.scores(texts[s]) for s in ("dev", "xstest")}
     rng = np.random.RandomState(3)
@@ -218,8 +211,8 @@ def main() -> dict[str, Any]:
 
     def judge(name: str, dev_scores: np.ndarray, xs_scores: np.ndarray) -> None:
         th = dev_thresholds(dev_scores, dev, cats, 0.04)
-        designs[name] = {"dev": binary(flagged_any(dev_scores, th, cats), truth["dev"]),
-                         "xstest": binary(flagged_any(xs_scores, th, cats), truth["xstest"])}
+        designs[name] = {"dev": binary(flagged_any(dev_scores, th, cats).tolist(), truth["dev"]),
+                         "xstest": binary(flagged_any(xs_scores, th, cats).tolist(), truth["xstest"])}
 
     judge("ngram", ngram["dev"], ngram["xstest"])
     for rep, x in reps.items():

@@ -66,7 +66,7 @@ def pick_threshold(scores: np.ndarray, truth: np.ndarray, safe_scores: np.ndarra
 
 
 def dev_thresholds(dev_scores: np.ndarray, dev: list[Example], cats: list[str], max_fpr: float) -> dict[str, float]:
-    """Per-category thresholds picked on the dev split (``max_fpr`` shared by two heads on average).
+    """Per-category thresholds picked on the dev split, each head spending half of ``max_fpr``.
 
     The false-positive budget is spent on independent, natural safe prompts: not on maths and code (no head
     comes near them) nor on the project's own look-alikes (their template siblings are in train)."""
