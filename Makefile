@@ -21,17 +21,22 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff check src tests bench tools training
 	$(BIN)/mypy
 
+# Retrain the guard (torch is a training-only extra, a large download), then ship design $(SHIP):
+# copy its int8 ONNX model, tokenizer and description into src/bastion/guard/model/.
+SHIP ?= minilm3
 model: $(STAMP)
-	$(BIN)/python -m bastion.guard.train
+	$(BIN)/python -m pip install -q -e '.[dev,train]'
+	$(BIN)/python -m training.guard.decontaminate
+	$(BIN)/python -m training.guard.train --out var/guard-models
+	$(BIN)/python -m training.guard.ship var/guard-models/guard-$(SHIP).json
 
 serve: $(STAMP)
 	$(BIN)/bastion serve
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[dev,semantic]'
 	for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
 clean:

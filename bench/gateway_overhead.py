@@ -78,8 +78,15 @@ def bastion(*args: str, config: Path) -> dict[str, Any]:
     return result
 
 
-def write_bastion_config(work: Path, upstream_url: str, audit: bool = True) -> Path:
+FULL_STAGES = ["authenticate", "account_gate", "access_policy", "rate_limit", "input_guard", "usage_policy"]
+MINIMAL_STAGES = ["authenticate", "account_gate", "rate_limit"]
+
+
+def write_bastion_config(work: Path, upstream_url: str, audit: bool = True, full: bool = False) -> Path:
+    """``full``: the default pipeline (access policy, input guard, usage policy) and the answer guard;
+    otherwise issue 2's minimal pipeline with the guard off."""
     path = work / "bastion.toml"
+    stages = FULL_STAGES if full else MINIMAL_STAGES
     path.write_text(f"""# written by bench/gateway_overhead.py
 [server]
 server_secret = "{secrets.token_hex(32)}"
@@ -89,11 +96,10 @@ admin_token = "{secrets.token_hex(16)}"
 url = "sqlite+aiosqlite:///{work / 'bastion.db'}"
 
 [pipeline]
-stages = ["authenticate", "account_gate", "rate_limit"]
+stages = {json.dumps(stages)}
 
-# Issue 2's pipeline: no policy or guard stages, and no answer guard (measured in bench/guard.py).
 [guard]
-enabled = false
+enabled = {"true" if full else "false"}
 
 [audit]
 enabled = {"true" if audit else "false"}
@@ -189,6 +195,8 @@ def diff(a: float | None, b: float | None) -> float | None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description="Bastion gateway overhead bench (prints one JSON object).")
     ap.add_argument("--quick", action="store_true", help="a few seconds in total (shape check, not figures)")
+    ap.add_argument("--pipeline", choices=["minimal", "full"], default="minimal",
+                    help="minimal: authenticate+account_gate+rate_limit; full: the default pipeline with the guard")
     ap.add_argument("--duration", type=float, default=8.0, help="measured seconds per point")
     ap.add_argument("--warmup", type=float, default=1.5, help="unmeasured seconds before each point")
     ap.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 16, 64],
@@ -232,7 +240,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # The fake upstream answers 404 to GET /: any answer means it is up.
         stack.enter_context(child(cmd, work / "upstream.log", upstream_url + "/v1/models" if args.upstream == "demo"
                                   else upstream_url + "/", cpus=side_cpus))
-        config = write_bastion_config(work, upstream_url, audit=not args.no_audit)
+        config = write_bastion_config(work, upstream_url, audit=not args.no_audit, full=args.pipeline == "full")
         key = seed(config)
         gw_port = free_port()
         gw_url = f"http://127.0.0.1:{gw_port}"
@@ -301,7 +309,9 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, Any]], peer: d
             "cpus": cpus, "placement": "pinned: gateway/peer CPU 0, upstream + load generator CPU 1" if args.pin
             else "unpinned: upstream, gateway (and peer) and load generator share all CPUs",
             "upstream": "bench/_fake_upstream.py" if args.upstream == "fake" else "bastion demo-upstream",
-            "gateway": "bastion serve, 1 process, pipeline authenticate+account_gate+rate_limit, SQLite",
+            "gateway": "bastion serve, 1 process, pipeline " + "+".join(FULL_STAGES if args.pipeline == "full"
+                                                                          else MINIMAL_STAGES) + ", SQLite",
+            "answer_guard": args.pipeline == "full",
             "audit_log": not args.no_audit,
             "load": "closed loop, keep-alive HTTP/1.1, one connection per concurrent user",
             "request_bytes": len(BODY), "duration_s": args.duration, "warmup_s": args.warmup,
@@ -323,6 +333,9 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, Any]], peer: d
         vs_peer = {c: ratio(through[c]["rps"], lite[c]["rps"]) for c in lite} if lite else {}
         out["bastion_over_litellm_rps"] = vs_peer
         targets.append(target(f"bastion_over_litellm_rps_c{hi}", vs_peer.get(hi), ">=", 3.0))
+    if args.pipeline == "full":
+        # Guard v2: the full default pipeline serves at least 1,000 req/s per process on this upstream.
+        targets.append(target(f"full_pipeline_rps_c{hi}", through[hi]["rps"], ">=", 1000.0))
     out["targets"] = targets
     return out
 

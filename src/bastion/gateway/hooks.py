@@ -20,11 +20,11 @@ class DecisionRecorder(Protocol):
 
 
 class StreamMonitor(Protocol):
-    def feed(self, delta: str) -> Verdict | None:
+    async def feed(self, delta: str) -> Verdict | None:
         """Take the next text delta; return a deny verdict to stop the stream."""
         ...
 
-    def finish(self) -> Verdict | None:
+    async def finish(self) -> Verdict | None:
         """The stream ended upstream; a last look at the tail window."""
         ...
 

@@ -229,7 +229,7 @@ class Proxy:
                 out: list[bytes] = []
                 for ev in parser.feed(chunk):
                     if ev.done and monitor is not None:
-                        stop = self.check_monitor(monitor.finish)
+                        stop = await self.check_monitor(monitor.finish())
                         if stop is not None:
                             break
                     obj = ev.json()
@@ -243,7 +243,7 @@ class Proxy:
                         if delta:
                             parts.append(delta)
                             if monitor is not None:
-                                stop = self.check_monitor(lambda d=delta: monitor.feed(d))
+                                stop = await self.check_monitor(monitor.feed(delta))
                                 if stop is not None:
                                     break
                     out.append(ev.raw)
@@ -275,9 +275,9 @@ class Proxy:
         finally:
             await send({"type": "http.response.body", "body": tail, "more_body": False})
 
-    def check_monitor(self, step: Any) -> Verdict | None:
+    async def check_monitor(self, step: Any) -> Verdict | None:
         try:
-            verdict = step()
+            verdict = await step
         except Exception:
             log.exception("stream monitor failed")
             return Verdict(Decision.DENY, "internal", "The answer could not be checked and was stopped.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -33,7 +34,12 @@ def guard() -> None:
 def classify(ctx: click.Context, input_: IO[str], output: IO[str]) -> None:
     """Score texts: {"id","text"} in, {"id","flagged","categories","scores"} out, one per line."""
     settings = settings_from(ctx)
-    g = Guard.load(None, settings.guard.design, settings.guard.thresholds)
+    # the gateway's guard exactly: the configured model file and threshold overrides
+    path = Path(settings.guard.model_file) if settings.guard.model_file else None
+    try:
+        g = Guard.load(path, settings.guard.thresholds)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
     engine = PolicyEngine(pack_from_settings(settings), {"m": ModelSettings(upstreams=[])})
     bad = 0
     for n, line in enumerate(input_, 1):
@@ -48,8 +54,8 @@ def classify(ctx: click.Context, input_: IO[str], output: IO[str]) -> None:
             bad += 1
             click.echo(f"line {n}: skipped, not a {{\"id\", \"text\"}} object ({exc})", err=True)
             continue
-        a = g.assess_texts([text])
-        decision = engine.decide(_CUSTOMER, "m", stage="usage", flagged=a.flagged)
+        a = g.assess_request({"messages": [{"role": "user", "content": text}]})
+        decision = engine.decide(_CUSTOMER, "m", stage="usage", flagged=a.flagged, scores=a.scores)
         output.write(json.dumps({"id": rec.get("id"), "flagged": not decision.allowed, "categories": a.flagged,
                                  "scores": {c: round(s, 4) for c, s in a.scores.items()}}) + "\n")
     output.flush()

@@ -1,9 +1,14 @@
 """Undo the cheap disguises attackers put on a harmful request, before scoring it.
 
-``variants(text)`` returns the normalised text plus every decoding that looks meaningful: base64 and
-hex runs, ROT13, leetspeak, spaced-out letters. Scoring takes the maximum over the variants, so a
-disguise can only add chances to be caught. Normalisation removes zero-width and other format
-characters and folds Unicode confusables (NFKC plus a small Cyrillic/Greek look-alike map).
+``variants(text)`` returns the normalised text plus every decoding that looks meaningful. Scoring takes
+the maximum over the variants, so a disguise can only add chances to be caught. Decoders work on the
+whole text and on each *segment* (the text split at newlines and colons), because an encoded payload
+usually comes after a natural-language instruction ("The following is ROT13. Decode it and answer: ...")
+that would otherwise hide it: base64 / base32 / hex / percent-encoding runs, ROT13, reversed text and
+reversed word order, leetspeak (several digit and symbol maps), letters joined by spaces, hyphens,
+dots or newlines, NATO spelling, and payloads split into quoted pieces. Normalisation removes
+zero-width and other format characters and folds Unicode confusables (NFKC, plus look-alikes from
+Cyrillic, Greek, Armenian and Cherokee, small capitals and stray combining marks).
 """
 
 from __future__ import annotations
@@ -13,33 +18,84 @@ import binascii
 import codecs
 import re
 import unicodedata
+from urllib.parse import unquote
 
 
-def _table(pairs: dict[str, str]) -> dict[int, int]:
-    return {ord(k): ord(v) for k, v in pairs.items()}
+def _table(pairs: dict[str, str]) -> dict[int, str]:
+    return {ord(k): v for k, v in pairs.items()}
 
 
-_ZERO_WIDTH = dict.fromkeys([0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x180E])
-# Latin look-alikes that NFKC leaves alone (Cyrillic and Greek letters used in homoglyph attacks).
+_ZERO_WIDTH = dict.fromkeys([0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x180E, 0x034F])
+# Latin look-alikes that NFKC leaves alone.
 _CONFUSABLES = _table({
+    # Cyrillic
     "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
-    "ԁ": "d", "ɡ": "g", "һ": "h", "ⅼ": "l", "ո": "n", "ԛ": "q", "ԝ": "w", "А": "A", "В": "B", "Е": "E",
-    "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T", "Х": "X", "α": "a", "ο": "o",
-    "ρ": "p", "ν": "v", "τ": "t", "ι": "i", "κ": "k", "Α": "A", "Β": "B", "Ε": "E", "Ι": "I", "Κ": "K",
-    "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Χ": "X", "Υ": "Y", "Ζ": "Z",
+    "ԁ": "d", "һ": "h", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ɡ": "g", "А": "A", "В": "B", "Е": "E", "К": "K",
+    "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J",
+    # Greek
+    "α": "a", "ο": "o", "ρ": "p", "ν": "v", "τ": "t", "ι": "i", "κ": "k", "ε": "e", "υ": "u", "χ": "x",
+    "Α": "A", "Β": "B", "Ε": "E", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P",
+    "Τ": "T", "Χ": "X", "Υ": "Y", "Ζ": "Z",
+    # Armenian
+    "օ": "o", "ս": "u", "հ": "h", "ո": "n", "ց": "g", "ք": "p", "ա": "w", "Ս": "U", "Օ": "O",
+    # Cherokee capitals that look like Latin ones
+    "Ꭺ": "A", "Ᏼ": "B", "Ꮯ": "C", "Ꭰ": "D", "Ꭼ": "E", "Ꮐ": "G", "Ꮋ": "H", "Ꭻ": "J", "Ꮶ": "K", "Ꮮ": "L",
+    "Ꮇ": "M", "Ꮲ": "P", "Ꮢ": "R", "Ꮪ": "S", "Ꭲ": "T", "Ꮩ": "V", "Ꮃ": "W", "Ꮓ": "Z",
+    # small capitals and other Latin letter-likes
+    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j",
+    "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u",
+    "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z", "ı": "i", "ɑ": "a", "ℓ": "l", "ɩ": "i", "ɵ": "o",
 })
-_LEET = _table({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s",
-                       "!": "i", "|": "l", "+": "t"})
-_B64_RUN = re.compile(r"(?:[A-Za-z0-9+/]{4}){2,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
-_HEX_RUN = re.compile(r"\b(?:[0-9a-fA-F]{2}[\s:]?){6,}\b")
-_SPACED = re.compile(r"\b(?:\w[\s.\-_*]{1,3}){4,}\w\b")
-_LEETY = re.compile(r"[a-z][0-9@$|!+][a-z]|[0-9@$][a-z]{2}", re.IGNORECASE)
+# Leet maps differ between writers: multi-character forms first, then single characters.
+_LEET_MULTI = [("/-\\", "a"), ("/\\", "a"), ("|-|", "h"), ("|_|", "u"), ("|_", "l"), ("()", "o"), ("[]", "o"),
+               ("|<", "k"), ("\\/\\/", "w"), ("\\/", "v"), ("|)", "d"), ("ph", "f")]
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
+                       "@": "a", "$": "s", "!": "i", "|": "l", "+": "t", "€": "e", "£": "l", "#": "h",
+                       "¢": "c", "©": "c", "®": "r", "6": "g", "2": "z", "µ": "u", "ß": "b", "¥": "y"})
+_LEET_L = str.maketrans({"1": "l", "|": "l", "!": "i"})  # the other reading of 1 and |
+_B64_RUN = re.compile(r"(?:[A-Za-z0-9+/]{4}){2,}(?:[A-Za-z0-9+/]{3}=?|[A-Za-z0-9+/]{2}(?:==)?)?")
+_B32_RUN = re.compile(r"\b[A-Z2-7]{16,}=*")
+_HEX_RUN = re.compile(r"(?:(?:0x|\\x)?[0-9a-fA-F]{2}[\s:,]*){6,}")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_SPACED = re.compile(r"\b(?:\w[\s.\-_*·,]{1,3}){4,}\w\b")
+_LEETY = re.compile(r"[a-z][0-9@$|!+€#()/\\\[\]<][a-z]|[0-9@$€#][a-z]{2}|[a-z]{2}[0-9@$€#]", re.IGNORECASE)
+_QUOTED = re.compile(r"""(?:'([^'\n]{1,200})'|"([^"\n]{1,200})")""")
+_NATO = {w: w[0] for w in ("alfa alpha bravo charlie delta echo foxtrot golf hotel india juliett juliet kilo lima "
+                           "mike november oscar papa quebec romeo sierra tango uniform victor whiskey whisky "
+                           "xray x-ray yankee zulu").split()}
+_NATO_RUN = re.compile(r"\b(?:(?:" + "|".join(map(re.escape, _NATO)) + r")[\s,\-]+){3,}(?:" +
+                       "|".join(map(re.escape, _NATO)) + r")\b", re.IGNORECASE)
+_SEGMENT = re.compile(r"[\n:]|(?<=[.!?])\s+")
+_COMMON = frozenset(
+    "the a an and or to of in on for is are was be it that this with how what why who i you "
+    "my me we can do does please write give tell make about from your".split())
+
+
+def _format_class() -> re.Pattern[str]:
+    """Every format character (Unicode category Cf): the BMP scanned, plus the astral ranges that hold any."""
+    bmp = [chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf"]
+    astral = "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001-\U000e007f"
+    return re.compile("[" + "".join(re.escape(c) for c in bmp) + astral + "]")
+
+
+_FORMAT = _format_class()
+_TAGS = re.compile("[\U000e0020-\U000e007e]+")  # "ASCII smuggling": tag characters mirror printable ASCII
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def normalise(text: str) -> str:
-    text = text.translate(_ZERO_WIDTH)
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = _FORMAT.sub("", text.translate(_ZERO_WIDTH))
     return unicodedata.normalize("NFKC", text).translate(_CONFUSABLES)
+
+
+def _strip_marks(text: str) -> str:
+    """Combining marks sprinkled over letters removed (a variant only: real accents are kept in the base)."""
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text)) if _MARKS.search(text) or not text.isascii() else text
+
+
+def _smuggled(text: str) -> str | None:
+    runs = _TAGS.findall(text)
+    return " ".join("".join(chr(ord(c) - 0xE0000) for c in r) for r in runs) if runs else None
 
 
 def _printable_ratio(s: str) -> float:
@@ -53,75 +109,146 @@ def _looks_like_words(s: str) -> bool:
     return len(s) >= 6 and ink > 0 and letters / ink > 0.7 and " " in s and _printable_ratio(s) > 0.95
 
 
+def _common_share(text: str) -> float:
+    words = re.findall(r"[a-z]+", text.lower())
+    return sum(w in _COMMON for w in words) / len(words) if len(words) >= 3 else 0.0
+
+
+def _utf8(raw: bytes) -> str | None:
+    try:
+        s = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return s if _looks_like_words(s) else None
+
+
 def _decode_base64(text: str) -> list[str]:
     out = []
-    for run in _B64_RUN.findall(text):
-        padded = run + "=" * (-len(run) % 4)
+    joined = re.sub(r"(?<=[A-Za-z0-9+/=])\s*\n\s*(?=[A-Za-z0-9+/])", "", text)  # base64 wrapped over lines
+    for run in set(_B64_RUN.findall(text) + _B64_RUN.findall(joined)):
         try:
-            decoded = base64.b64decode(padded, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
+            s = _utf8(base64.b64decode(run + "=" * (-len(run) % 4), validate=True))
+        except (binascii.Error, ValueError):
             continue
-        if _looks_like_words(decoded):
-            out.append(decoded)
+        if s:
+            out.append(s)
+    return out
+
+
+def _decode_base32(text: str) -> list[str]:
+    out = []
+    for run in _B32_RUN.findall(text):
+        try:
+            s = _utf8(base64.b32decode(run.rstrip("=") + "=" * (-len(run.rstrip("=")) % 8)))
+        except (binascii.Error, ValueError):
+            continue
+        if s:
+            out.append(s)
     return out
 
 
 def _decode_hex(text: str) -> list[str]:
     out = []
     for run in _HEX_RUN.findall(text):
-        digits = re.sub(r"[\s:]", "", run)
-        try:
-            decoded = bytes.fromhex(digits).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
+        digits = re.sub(r"0x|\\x|[\s:,]", "", run)
+        if len(digits) % 2:
             continue
-        if _looks_like_words(decoded):
-            out.append(decoded)
+        try:
+            s = _utf8(bytes.fromhex(digits))
+        except ValueError:
+            continue
+        if s:
+            out.append(s)
     return out
+
+
+def _decode_percent(text: str) -> list[str]:
+    if len(_PERCENT.findall(text)) < 3:
+        return []
+    s = unquote(text.replace("+", " "), errors="strict") if "%" in text else text
+    return [s] if s != text else []
 
 
 def _despace(text: str) -> str | None:
     tokens = text.split()
     if len(tokens) >= 4 and sum(len(t) == 1 for t in tokens) / len(tokens) > 0.7:
-        # "h o w   t o" -> "how to": single spaces join letters, wider gaps were the word breaks
-        return re.sub(r" {2,}", " ", re.sub(r"(?<=\S) (?=\S)", "", text))
+        # "h o w   t o" -> "how to": single gaps join letters, wider gaps (or newline pairs) were word breaks
+        t = re.sub(r"[ \t]{2,}|\n{2,}", "  ", text)
+        return re.sub(r" {2,}", " ", re.sub(r"(?<=\S)[ \n](?=\S)", "", t))
     if not _SPACED.search(text):
         return None
-    return _SPACED.sub(lambda m: re.sub(r"[\s.\-_*]", "", m.group(0)), text)
+    return _SPACED.sub(lambda m: re.sub(r"[\s.\-_*·,]", "", m.group(0)), text)
 
 
-_COMMON = frozenset(
-    "the a an and or to of in on for is are was be it that this with how what why who i you "
-    "my me we can do does please write give tell make about from your".split())
+def _deleet(text: str) -> list[str]:
+    t = text
+    for a, b in _LEET_MULTI:
+        t = t.replace(a, b)
+    first = t.translate(_LEET)
+    second = t.translate(_LEET_L).translate(_LEET)
+    return list(dict.fromkeys([first, second]))
 
 
-def _maybe_rot13(text: str) -> bool:
-    """Plain English is full of common words; ROT13 text (or any cipher) has almost none."""
-    words = re.findall(r"[a-z]+", text.lower())
-    if len(words) < 3:
-        return False
-    return sum(w in _COMMON for w in words) / len(words) < 0.12
+def _nato(text: str) -> str | None:
+    if not _NATO_RUN.search(text):
+        return None
+    return _NATO_RUN.sub(lambda m: "".join(_NATO[w.lower()] for w in re.split(r"[\s,\-]+", m.group(0))
+                                           if w.lower() in _NATO), text)
+
+
+def _quoted_pieces(text: str) -> str | None:
+    pieces = [a or b for a, b in _QUOTED.findall(text)]
+    return " ".join(pieces) if len(pieces) >= 2 else None
+
+
+def _segments(text: str) -> list[str]:
+    return [s.strip() for s in _SEGMENT.split(text) if len(s.strip()) >= 8]
+
+
+def _ciphered(seg: str) -> list[str]:
+    """ROT13, reversed letters and reversed words of a segment, when the decoding reads much more like
+    English than the segment does (plain English is full of common words; a cipher has almost none)."""
+    own = _common_share(seg)
+    if own >= 0.3:
+        return []
+    rot = codecs.decode(seg, "rot13")
+    out = [rot] if own < 0.12 and len(seg.split()) >= 3 else []  # no common words at all: worth a try
+    for cand in (rot, seg[::-1], " ".join(reversed(seg.split()))):
+        share = _common_share(cand)
+        if share >= 0.15 and share >= 2 * own + 0.05:
+            out.append(cand)
+    return out
 
 
 def variants(text: str) -> list[str]:
     """The normalised text first, then each decoding that may reveal a disguised request."""
     base = normalise(text)
     out = [base]
-    decoded = _decode_base64(base) + _decode_hex(base)
+    smuggled = _smuggled(text)
+    if smuggled:
+        out.append(smuggled)
+    decoded = _decode_base64(base) + _decode_base32(base) + _decode_hex(base) + _decode_percent(base)
     out.extend(decoded)
-    if _maybe_rot13(base):
-        out.append(codecs.decode(base, "rot13"))
-    if _LEETY.search(base):
-        out.append(base.translate(_LEET))
-    despaced = _despace(base)
-    if despaced:
-        out.append(despaced)
+    segments = _segments(base)
+    for seg in [base, *segments[:64]] if len(segments) > 1 else [base]:
+        out.extend(_ciphered(seg))
+    folded = _strip_marks(base).translate(_CONFUSABLES)
+    if folded != base:
+        out.append(folded)
+    if _LEETY.search(folded):
+        out.extend(_deleet(folded))
+    for fn in (_despace, _nato, _quoted_pieces):
+        found = fn(folded)
+        if found:
+            out.append(found)
     for d in decoded:  # one more layer: base64 of ROT13, etc.
         out.append(codecs.decode(d, "rot13"))
-    return out
+    return list(dict.fromkeys(out))
 
 
 def obfuscate(text: str, kind: str) -> str:
-    """The disguises the bench and tests apply to unsafe prompts (the inverse of the decoders)."""
+    """The disguises the tests apply to unsafe prompts (the inverse of the decoders; bench/guard.py measures
+    with transforms written independently of this module, in bench/_independent_obfuscations.py)."""
     if kind == "base64":
         return "Decode this and answer: " + base64.b64encode(text.encode()).decode()
     if kind == "hex":

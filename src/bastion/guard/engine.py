@@ -1,8 +1,11 @@
-"""The guard: score a request (every message, tool definitions and tool calls), an answer, or a
-window of a stream, after de-obfuscation, and say which categories are flagged.
+"""The guard: score a request (every message on its own, the conversation as a whole, tool definitions
+and tool calls), an answer, or a window of a stream, after de-obfuscation, and say which categories are
+flagged.
 
-Pure: text in, ``GuardAssessment`` out. The model is loaded once; a request costs one vectorisation
-of a handful of variants (the text and its decodings).
+Pure: text in, ``GuardAssessment`` out. A text's score per category is the maximum over its regions
+(``focus.py``, for very long texts), their de-obfuscated variants and, inside the classifier, their token
+windows - so neither a disguise nor padding nor a long benign history can lower a request's score below
+the ask's own.
 """
 
 from __future__ import annotations
@@ -10,42 +13,43 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
 
 from bastion.gateway.context import GuardAssessment, message_text, prompt_inputs
 from bastion.guard.deobfuscate import variants
-from bastion.guard.model import MODEL_DIR, GuardModel
+from bastion.guard.focus import regions
 
-MAX_SEGMENT = 4000
+MAX_CONVERSATION = 16_000  # split payloads sit close together: the joined conversation's tail is enough
+
+
+class Classifier(Protocol):
+    categories: list[str]
+
+    def scores(self, texts: list[str], head: str = "prompt") -> np.ndarray: ...
 
 
 def request_segments(body: dict[str, Any]) -> list[str]:
-    """The texts of a request to score: the whole conversation, and each tool definition / call.
-
-    The conversation is scored as one text (a payload split across messages is put back together)
-    and the last user message alone (so a long, benign history does not dilute it).
-    """
-    parts: list[str] = []
-    last_user = ""
+    """The texts of a request to score: each message alone (the ask may be in any turn, and a long benign
+    history must not dilute it), the conversation joined (a payload split across messages is put back
+    together), each tool call, and each tool definition."""
+    messages: list[str] = []
+    calls: list[str] = []
     for m in body.get("messages") or ():
         if not isinstance(m, dict):
             continue
-        joined = message_text(m)
-        if joined:
-            parts.append(joined)
-            if m.get("role") == "user":
-                last_user = joined
+        text = message_text(m)
+        if text:
+            messages.append(text)
         for call in m.get("tool_calls") or ():
             fn = call.get("function") if isinstance(call, dict) else None
             if isinstance(fn, dict):
-                parts.append(f"call {fn.get('name', '')}: {fn.get('arguments', '')}")
-    parts.extend(prompt_inputs(body))
-    segments = []
-    if parts:
-        conversation = "\n".join(parts)
-        segments.append(conversation[-MAX_SEGMENT * 2 :])
-        if last_user and last_user != conversation:
-            segments.append(last_user)
+                calls.append(f"call {fn.get('name', '')}: {fn.get('arguments', '')}")
+    messages.extend(prompt_inputs(body))
+    segments = [*messages, *calls]
+    if len(segments) > 1:
+        segments.append("\n".join(segments)[-MAX_CONVERSATION:])
     for tool in body.get("tools") or ():
         fn = tool.get("function") if isinstance(tool, dict) else None
         if isinstance(fn, dict):
@@ -55,33 +59,60 @@ def request_segments(body: dict[str, Any]) -> list[str]:
 
 
 class Guard:
-    def __init__(self, model: GuardModel, thresholds: dict[str, float] | None = None) -> None:
-        self.model = model
-        self.thresholds = {**model.thresholds, **(thresholds or {})}
-        self.categories = model.categories
+    def __init__(self, classifier: Classifier, thresholds: dict[str, dict[str, float]],
+                 overrides: dict[str, float] | None = None) -> None:
+        self.classifier = classifier
+        self.categories = classifier.categories
+        # per head: the model's own thresholds (chosen on the validation split), then the operator's
+        self.thresholds = {head: {**t, **(overrides or {})} for head, t in thresholds.items()}
 
     @classmethod
-    def load(cls, path: Path | None = None, design: str = "ngram",
-             thresholds: dict[str, float] | None = None) -> Guard:
-        return cls(GuardModel.load(path or MODEL_DIR / f"guard-{design}.npz"), thresholds)
+    def load(cls, path: Path | None = None, overrides: dict[str, float] | None = None, threads: int = 1) -> Guard:
+        """The model described by ``path`` (an encoder's ``.json`` or an n-gram ``.npz``), default the
+        shipped encoder."""
+        from bastion.guard.encoder import EncoderModel, default_model_path
 
-    def assess_texts(self, texts: Iterable[str]) -> GuardAssessment:
-        """Max score per category over every text and every de-obfuscated variant of it."""
+        path = path or default_model_path()
+        if path.suffix == ".npz":
+            from bastion.guard.ngram import GuardModel
+
+            ngram = GuardModel.load(path)
+            return cls(ngram, {"prompt": ngram.thresholds, "answer": ngram.thresholds}, overrides)
+        encoder = EncoderModel(path, threads)
+        return cls(encoder, encoder.meta.thresholds, overrides)
+
+    def score_many(self, texts: list[str], head: str = "prompt") -> list[dict[str, float]]:
+        """Per text, the max score per category over the text and its de-obfuscated variants, from one
+        call to the classifier."""
         candidates: list[str] = []
+        spans: list[tuple[int, int]] = []
         for t in texts:
-            if t and t.strip():
-                candidates.extend(variants(t))
-        if not candidates:
-            return GuardAssessment({c: 0.0 for c in self.categories}, [])
-        matrix = self.model.scores(candidates)
-        best = matrix.max(axis=0)
-        scores = {c: float(best[k]) for k, c in enumerate(self.categories)}
-        flagged = [c for c in self.categories if scores[c] >= self.thresholds[c]]
+            v = list(dict.fromkeys(x for r in regions(t) for x in variants(r))) if t and t.strip() else []
+            spans.append((len(candidates), len(candidates) + len(v)))
+            candidates.extend(v)
+        matrix = self.classifier.scores(candidates, head) if candidates else np.zeros((0, len(self.categories)))
+        out = []
+        for a, b in spans:
+            best = matrix[a:b].max(axis=0) if b > a else np.zeros(len(self.categories))
+            out.append({c: float(best[k]) for k, c in enumerate(self.categories)})
+        return out
+
+    def assess_texts(self, texts: Iterable[str], head: str = "prompt") -> GuardAssessment:
+        """Max score per category over every text and every de-obfuscated variant of it."""
+        return self.combine(self.score_many([t for t in texts if t and t.strip()], head), head)
+
+    def combine(self, per_text: list[dict[str, float]], head: str = "prompt") -> GuardAssessment:
+        """One assessment from the scores of several texts: the max per category, flagged by ``head``'s
+        thresholds."""
+        scores = {c: max((s[c] for s in per_text), default=0.0) for c in self.categories}
+        limits = self.thresholds[head]
+        flagged = [c for c in self.categories if scores[c] >= limits.get(c, 1.01)]
         return GuardAssessment(scores, flagged)
 
     def assess_request(self, body: dict[str, Any]) -> GuardAssessment:
         return self.assess_texts(request_segments(body))
 
-    def grey(self, a: GuardAssessment, low: float) -> list[str]:
+    def grey(self, a: GuardAssessment, low: float, head: str = "prompt") -> list[str]:
         """Categories scored in the grey band: not flagged, but close enough to ask a judge."""
-        return [c for c in self.categories if c not in a.flagged and low <= a.scores[c] < self.thresholds[c]]
+        limits = self.thresholds[head]
+        return [c for c in self.categories if c not in a.flagged and low <= a.scores[c] < limits.get(c, 1.01)]

@@ -4,11 +4,11 @@ configured, the guard's own per-category thresholds decide."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bastion.gateway.context import Decision, GuardAssessment, RequestContext, Verdict, allow
+from bastion.guard.batching import MicroBatcher
 from bastion.guard.engine import Guard, request_segments
 from bastion.guard.judge import Judge
 from bastion.guard.settings import GuardSettings
@@ -18,29 +18,51 @@ if TYPE_CHECKING:
     from bastion.services import Services
 
 
+class JudgeUnavailable(RuntimeError):
+    """The served guard did not answer in ``all`` mode: the stage raises, the pipeline refuses (internal)."""
+
+
 class GuardService:
     def __init__(self, settings: GuardSettings, services: Services | None = None) -> None:
         self.settings = settings
         self.services = services
         path = Path(settings.model_file) if settings.model_file else None
-        self.guard = Guard.load(path, settings.design, settings.thresholds)
+        self.guard = Guard.load(path, settings.thresholds)
+        self.batcher = MicroBatcher(self.guard.score_many, settings.workers)
         self.judge = Judge(settings.judge) if settings.judge else None
 
-    async def assess(self, texts: list[str]) -> GuardAssessment:
-        # Vectorising a few KB is ~1-5 ms of CPU: run it off the event loop only when it is large.
-        size = sum(len(t) for t in texts)
-        if size > 20_000:
-            a = await asyncio.to_thread(self.guard.assess_texts, texts)
-        else:
-            a = self.guard.assess_texts(texts)
-        grey = self.guard.grey(a, self.settings.grey_low) if self.judge else []
-        if grey and self.judge is not None:
-            verdict = await self.judge.unsafe("\n".join(texts), grey)
-            a.evidence["judge"] = {"asked": grey, "unsafe": verdict}
-            if verdict:
-                top = max(grey, key=lambda c: a.scores[c])
-                a.flagged.append(top)
+    async def assess(self, texts: list[str], head: str = "prompt") -> GuardAssessment:
+        a = self.guard.combine(await self.batcher.score([t for t in texts if t and t.strip()], head), head)
+        if self.judge is not None:
+            await self._ask_judge(a, texts, head)
         return a
+
+    async def _ask_judge(self, a: GuardAssessment, texts: list[str], head: str) -> None:
+        """Grey mode: scores in the grey band get a second opinion that can only add a flag. All mode: every
+        text scoring at least ``min_score`` is judged; an unanswered judge refuses (fail closed)."""
+        assert self.judge is not None
+        js = self.judge.settings
+        if js.mode == "grey":
+            asked = self.guard.grey(a, self.settings.grey_low, head)
+            if not asked:
+                return
+        else:
+            asked = list(self.guard.categories)
+            if max(a.scores.values(), default=0.0) < js.min_score:
+                return
+        v = await self.judge.ask(texts, asked, a.scores)
+        a.evidence["judge"] = {"mode": js.mode, "asked": asked, "unsafe": None if v is None else v.unsafe,
+                               "categories": [] if v is None else v.categories}
+        if v is None:
+            if js.mode == "all":
+                raise JudgeUnavailable("the guard endpoint did not answer")
+            return
+        if v.unsafe:
+            named = [c for c in v.categories if c in a.scores] or [max(asked, key=lambda c: a.scores[c])]
+            a.flagged.extend(c for c in named if c not in a.flagged)
+
+    def close(self) -> None:
+        self.batcher.close()
 
     def policy_decides(self) -> bool:
         return self.services is not None and "usage_policy" in self.services.settings.pipeline.stages
@@ -71,7 +93,7 @@ class GuardService:
     async def check_answer(self, ctx: RequestContext, text: str) -> Verdict:
         if not self.settings.check_output or not text:
             return allow()
-        a = await self.assess([text])
+        a = await self.assess([text], head="answer")
         ctx.guard_output = a
         return self.verdict_for(ctx, a, "answer")
 
@@ -89,10 +111,10 @@ class StreamWindows:
         self.text = ""
         self.unscored = 0
 
-    def _score(self) -> Verdict | None:
+    async def _score(self) -> Verdict | None:
         s = self.service.settings
         window = self.text[-s.window_chars :]
-        a = self.service.guard.assess_texts([window])
+        a = await self.service.assess([window], head="answer")
         prev = self.ctx.guard_output
         if prev is None or max(a.scores.values()) >= max(prev.scores.values()):
             self.ctx.guard_output = a
@@ -100,19 +122,19 @@ class StreamWindows:
         v = self.service.verdict_for(self.ctx, a, "answer")
         return v if v.denied else None
 
-    def feed(self, delta: str) -> Verdict | None:
+    async def feed(self, delta: str) -> Verdict | None:
         if not self.service.settings.check_output:
             return None
         self.text += delta
         self.unscored += len(delta)
         if self.unscored >= self.service.settings.stride_chars:
-            return self._score()
+            return await self._score()
         return None
 
-    def finish(self) -> Verdict | None:
+    async def finish(self) -> Verdict | None:
         if not self.service.settings.check_output or not self.unscored:
             return None
-        return self._score()
+        return await self._score()
 
 
 class InputGuard:
@@ -144,3 +166,8 @@ async def install(services: Services) -> None:
     services.answer_guard = service
     if service.judge is not None:
         services.closers.append(service.judge.close)
+
+    async def close_batcher() -> None:
+        service.close()
+
+    services.closers.append(close_batcher)

@@ -1,10 +1,7 @@
-"""The guard classifier at inference: hashed n-gram features, TF-IDF weights, one logistic head per
-category. Loaded from a small ``.npz`` (no pickle: nothing executable is loaded from disk).
-
-Design "ngram" uses word 1-2-grams plus character 3-5-grams within word boundaries (robust to
-misspellings and odd tokenisation); design "word" uses word 1-2-grams only. ``train.py`` fits both,
-``bench/guard.py`` compares them, and the default is the one that measured better.
-"""
+"""The first-generation guard classifier, kept as the baseline design "ngram" that bench/guard.py
+compares the encoder with: hashed word 1-2-grams plus character 3-5-grams, TF-IDF weights, one logistic
+head per category. Loaded from a small ``.npz`` (no pickle: nothing executable is loaded from disk).
+Its artefact (``model/guard-ngram.npz``) was trained in 2026-11 and is not retrained."""
 
 from __future__ import annotations
 
@@ -66,8 +63,8 @@ class GuardModel:
         # the whole transposed matrix on every call (about 1.5 ms for the ngram design).
         self._columns = np.ascontiguousarray(self.weights.T)
 
-    def scores(self, texts: list[str]) -> np.ndarray:
-        """Probabilities, one row per text, one column per category."""
+    def scores(self, texts: list[str], head: str = "prompt") -> np.ndarray:
+        """Probabilities, one row per text, one column per category (one head: ``head`` is ignored)."""
         x = tfidf(raw_features(self.design, texts), self.idf)
         logits = np.asarray(x @ self._columns) + self.bias
         return np.asarray(1.0 / (1.0 + np.exp(-logits)), dtype=np.float64)

@@ -1,0 +1,123 @@
+"""The guard's shipped classifier: a fine-tuned MiniLM encoder exported to int8 ONNX, with two heads
+(prompts and answers) over the taxonomy's categories. Trained by ``make model`` (training/guard/);
+the runtime only loads the artefact: ``<name>.onnx`` beside ``<name>.json`` and ``tokenizer.json``.
+
+Long texts are scored in overlapping windows of ``max_tokens`` pieces (stride half a window), and a
+text's score is its highest window's: benign padding before, after or around a request cannot dilute
+it. Windows of similar length are batched together so a batch wastes little on padding.
+(Very long texts are narrowed to regions before they get here: ``focus.py``.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+MODEL_DIR = Path(__file__).with_name("model")
+HEADS = ("prompt", "answer")
+
+
+class ModelFileError(ValueError):
+    """The model artefact is missing, altered or does not fit this runtime."""
+
+
+@dataclass(frozen=True)
+class EncoderMeta:
+    name: str
+    categories: list[str]
+    thresholds: dict[str, dict[str, float]]  # head -> category -> threshold
+    max_tokens: int
+    onnx_sha256: str
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class EncoderModel:
+    def __init__(self, meta_path: Path, threads: int = 1) -> None:
+        try:
+            doc = json.loads(meta_path.read_text())
+            onnx_path = meta_path.with_name(str(doc["onnx"]))
+            self.meta = EncoderMeta(meta_path.stem, list(doc["categories"]), dict(doc["thresholds"]),
+                                    int(doc["max_tokens"]), str(doc["onnx_sha256"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ModelFileError(f"guard model {meta_path}: not a readable model description ({exc})") from exc
+        if not onnx_path.is_file() or _sha256(onnx_path) != self.meta.onnx_sha256:
+            raise ModelFileError(f"guard model {onnx_path}: missing, or its SHA-256 differs from {meta_path.name}")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(meta_path.with_name("tokenizer.json")))
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        cls, sep = self.tokenizer.token_to_id("[CLS]"), self.tokenizer.token_to_id("[SEP]")
+        if cls is None or sep is None:
+            raise ModelFileError(f"guard model {meta_path}: tokenizer.json has no [CLS] / [SEP] pieces")
+        self.cls, self.sep = cls, sep
+        self.categories = self.meta.categories
+
+    def windows(self, texts: list[str]) -> tuple[list[list[int]], list[int]]:
+        """Token windows of every text, and for each window the index of its text."""
+        body = self.meta.max_tokens - 2
+        stride = body // 2
+        out: list[list[int]] = []
+        owner: list[int] = []
+        for i, enc in enumerate(self.tokenizer.encode_batch(texts, add_special_tokens=False)):
+            ids = enc.ids
+            starts = [*range(0, len(ids) - body, stride), max(len(ids) - body, 0)]  # the last reaches the end
+            for s in starts:
+                out.append([self.cls, *ids[s : s + body], self.sep])
+                owner.append(i)
+        return out, owner
+
+    def scores(self, texts: list[str], head: str = "prompt") -> np.ndarray:
+        """Probabilities, one row per text (its highest window), one column per category."""
+        result = np.zeros((len(texts), len(self.categories)), dtype=np.float64)
+        if not texts:
+            return result
+        wins, owner = self.windows(texts)
+        probs = self._run(wins, HEADS.index(head))
+        np.maximum.at(result, np.asarray(owner), probs)
+        return result
+
+    def _run(self, wins: list[list[int]], head: int) -> np.ndarray:
+        out = np.zeros((len(wins), len(self.categories)), dtype=np.float32)
+        order = sorted(range(len(wins)), key=lambda i: len(wins[i]))
+        start = 0
+        while start < len(order):
+            # a batch of windows whose lengths are within 25% of each other: padding stays cheap
+            end = start + 1
+            while end < len(order) and end - start < 32 and len(wins[order[end]]) <= 1.25 * len(wins[order[start]]):
+                end += 1
+            idx = order[start:end]
+            width = len(wins[idx[-1]])
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for r, i in enumerate(idx):
+                ids[r, : len(wins[i])] = wins[i]
+                mask[r, : len(wins[i])] = 1
+            out[idx] = self.session.run(None, {"ids": ids, "mask": mask})[head]
+            start = end
+        return out
+
+
+def default_model_path() -> Path:
+    return MODEL_DIR / "guard-minilm.json"
+
+
+def default_threads() -> int:
+    return 1 if os.environ.get("BASTION_GUARD_THREADS") is None else int(os.environ["BASTION_GUARD_THREADS"])
