@@ -174,6 +174,7 @@ def evaluate(guard: Guard, corpus: Corpus, outside: dict[str, list[tuple[str, bo
 
 def designs() -> dict[str, Path]:
     found = {"shipped": default_model_path(), "ngram": default_model_path().with_name("guard-ngram.npz")}
+    found = {k: v for k, v in found.items() if v.exists()}
     for meta in sorted(BUILT.glob("guard-*.json")) if BUILT.exists() else ():
         found[meta.stem.removeprefix("guard-")] = meta
     return found
@@ -186,10 +187,14 @@ def main(quick: bool, pad_chars: int, only: list[str] | None) -> dict[str, Any]:
     outside = outside_sets(SHARED)
     results = {}
     for name, path in designs().items():
-        if only and name not in only:
-            continue
-        results[name] = evaluate(Guard.load(path), corpus, outside, quick, pad_chars)
-        results[name]["model"] = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+        for pieces in (True, False) if name == "shipped" else (True,):
+            label = name if pieces else f"{name}_without_parts"
+            if only and label not in only:
+                continue
+            guard = Guard.load(path)
+            guard.use_parts = pieces  # the framed request's pieces scored too (focus.parts), or not
+            results[label] = evaluate(guard, corpus, outside, quick, pad_chars)
+            results[label]["model"] = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
     m = results.get("shipped") or next(iter(results.values()))
     rec = m["val_recall_per_category"]
     padded = min(m["padded_recall"].values())

@@ -142,7 +142,7 @@ def test_guard_judge_batches_give_the_same_scores_as_one_at_a_time() -> None:
     batched = asyncio.run(go())
     guard = Guard.load()
     for text, v in zip(texts, batched, strict=True):
-        alone = guard.assess_texts([text])
+        alone = guard.assess_texts([text], head="answer")
         harm = [c for c in alone.flagged if c not in ("jailbreak", "prompt_injection")]
         assert v.success == bool(harm) and v.label == (",".join(harm) or "clean"), text
         assert v.score == round(max(alone.scores[c] for c in alone.scores

@@ -29,7 +29,7 @@ def _clip_words(text: str, n: int) -> str:
 def padded(e: Example, filler: list[str], rng: random.Random) -> Example:
     """The prompt with unrelated text before, after or around it (kept short enough that the model's
     128-token window holds the whole of it: at inference, windows slide over longer texts)."""
-    pad = _clip_words(rng.choice(filler), rng.randint(15, 60))
+    pad = _clip_words(rng.choice(filler), rng.randint(20, 90))
     where = rng.choice(["before", "after", "around"])
     if where == "before":
         text = f"{pad}\n\n{e.text}"
@@ -60,19 +60,19 @@ def disguised(e: Example, rng: random.Random) -> Example:
 
 
 def augment(train: list[Example], filler: list[str], templates: list[str], seed: int = 7) -> list[Example]:
-    """Extra styled copies of short training prompts (about one in two gets one)."""
+    """Extra styled copies of short training prompts (more than one in two gets one)."""
     rng = random.Random(seed)
     out: list[Example] = []
     for e in train:
         if e.kind != "prompt" or len(e.text) > 500 or e.labels & {"jailbreak", "prompt_injection"}:
             continue
         roll = rng.random()
-        if roll < 0.15 and filler:
+        if roll < 0.25 and filler:
             out.append(padded(e, filler, rng))
-        elif roll < 0.27:
+        elif roll < 0.37:
             out.append(conversation(e, rng))
-        elif roll < 0.42 and templates:
+        elif roll < 0.52 and templates:
             out.append(wrapped(e, templates, rng))
-        elif roll < 0.47:
+        elif roll < 0.57:
             out.append(disguised(e, rng))
     return out

@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--epochs", type=float, default=2.0)
+    ap.add_argument("--student-epochs", type=float, default=3.0)
     ap.add_argument("--max-fpr", type=float, default=0.03)
+    ap.add_argument("--teacher-layers", type=int, default=6)
     ap.add_argument("--student-layers", type=int, default=3)
     ap.add_argument("--skip-student", action="store_true")
     args = ap.parse_args(argv)
@@ -72,23 +74,24 @@ def main(argv: list[str] | None = None) -> None:
     cats = categories()
     val = corpus.val + corpus.holdout
     report: dict[str, object] = {"corpus": corpus.summary(), "command": COMMAND}
-    teacher = finetune.train(corpus.train, cats, layers=6, epochs=args.epochs)
+    teacher = finetune.train(corpus.train, cats, layers=args.teacher_layers, epochs=args.epochs)
     probs = finetune.predict(teacher, val)
     thresholds = head_thresholds(probs[: len(corpus.val)], corpus.val, cats, args.max_fpr)
     meta = {"categories": cats, "thresholds": thresholds, "trained_on": len(corpus.train), "command": COMMAND,
             "corpus_sha256": fingerprint(corpus),
             "validation": measured(probs, corpus, cats, thresholds)}
-    export(teacher, args.out, "guard-minilm6", meta)
-    report["minilm6"] = meta["validation"]
-    print(json.dumps(report["minilm6"]), flush=True)
+    teacher_name = f"minilm{args.teacher_layers}"
+    export(teacher, args.out, f"guard-{teacher_name}", meta)
+    report[teacher_name] = meta["validation"]
+    print(json.dumps(report[teacher_name]), flush=True)
     if not args.skip_student:
         soft = finetune.predict(teacher, corpus.train)
-        student = finetune.train(corpus.train, cats, layers=args.student_layers, epochs=args.epochs,
+        student = finetune.train(corpus.train, cats, layers=args.student_layers, epochs=args.student_epochs,
                                  teacher_probs=soft)
         sprobs = finetune.predict(student, val)
         sthr = head_thresholds(sprobs[: len(corpus.val)], corpus.val, cats, args.max_fpr)
         smeta = {**meta, "thresholds": sthr, "validation": measured(sprobs, corpus, cats, sthr),
-                 "distilled_from": "guard-minilm6"}
+                 "distilled_from": f"guard-{teacher_name}"}
         export(student, args.out, f"guard-minilm{args.student_layers}", smeta)
         report[f"minilm{args.student_layers}"] = smeta["validation"]
     report["seconds"] = round(time.time() - start)

@@ -42,6 +42,17 @@ def classify(ctx: click.Context, input_: IO[str], output: IO[str]) -> None:
         raise click.ClickException(str(exc)) from exc
     engine = PolicyEngine(pack_from_settings(settings), {"m": ModelSettings(upstreams=[])})
     bad = 0
+    batch: list[tuple[Any, str]] = []
+
+    def flush() -> None:
+        # a line is scored as the gateway scores a one-message request: its segments are the text alone
+        for (rid, _), scores in zip(batch, g.score_many([t for _, t in batch]), strict=True):
+            a = g.combine([scores])
+            decision = engine.decide(_CUSTOMER, "m", stage="usage", flagged=a.flagged, scores=a.scores)
+            output.write(json.dumps({"id": rid, "flagged": not decision.allowed, "categories": a.flagged,
+                                     "scores": {c: round(s, 4) for c, s in a.scores.items()}}) + "\n")
+        batch.clear()
+
     for n, line in enumerate(input_, 1):
         if not line.strip():
             continue
@@ -54,10 +65,10 @@ def classify(ctx: click.Context, input_: IO[str], output: IO[str]) -> None:
             bad += 1
             click.echo(f"line {n}: skipped, not a {{\"id\", \"text\"}} object ({exc})", err=True)
             continue
-        a = g.assess_request({"messages": [{"role": "user", "content": text}]})
-        decision = engine.decide(_CUSTOMER, "m", stage="usage", flagged=a.flagged, scores=a.scores)
-        output.write(json.dumps({"id": rec.get("id"), "flagged": not decision.allowed, "categories": a.flagged,
-                                 "scores": {c: round(s, 4) for c, s in a.scores.items()}}) + "\n")
+        batch.append((rec.get("id"), text))
+        if len(batch) >= 32:
+            flush()
+    flush()
     output.flush()
     if bad:
         sys.exit(2)

@@ -58,7 +58,11 @@ _B32_RUN = re.compile(r"\b[A-Z2-7]{16,}=*")
 _HEX_RUN = re.compile(r"(?:(?:0x|\\x)?[0-9a-fA-F]{2}[\s:,]*){6,}")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 _SPACED = re.compile(r"\b(?:\w[\s.\-_*·,]{1,3}){4,}\w\b")
-_LEETY = re.compile(r"[a-z][0-9@$|!+€#()/\\\[\]<][a-z]|[0-9@$€#][a-z]{2}|[a-z]{2}[0-9@$€#]", re.IGNORECASE)
+_LEET_CHARS = "0123456789@$|!+€£#¢©®µß¥()[]/\\<"
+# a word mixing letters with leet characters, other than ordinals, times and units ("1st", "10am", "5kg")
+_LEETY_WORD = re.compile(r"(?=\S*[a-z])(?=\S*[" + re.escape(_LEET_CHARS) + r"])\S+", re.IGNORECASE)
+_PLAIN_MIX = re.compile(r"^[(\[]?\d+(?:st|nd|rd|th|s|am|pm|k|m|g|kg|km|cm|mm|ml|gb|mb|x|d)?[)\].,:;!?]*$"
+                        r"|^\W*[a-z]+\W*$", re.I)
 _QUOTED = re.compile(r"""(?:'([^'\n]{1,200})'|"([^"\n]{1,200})")""")
 _NATO = {w: w[0] for w in ("alfa alpha bravo charlie delta echo foxtrot golf hotel india juliett juliet kilo lima "
                            "mike november oscar papa quebec romeo sierra tango uniform victor whiskey whisky "
@@ -189,6 +193,13 @@ def _deleet(text: str) -> list[str]:
     return list(dict.fromkeys([first, second]))
 
 
+def _leety(text: str) -> bool:
+    """At least two words (or one in five) mix letters with digits or symbols the way leetspeak does."""
+    words = text.split()
+    mixed = sum(1 for w in _LEETY_WORD.findall(text) if not _PLAIN_MIX.match(w))
+    return mixed >= 2 or (mixed == 1 and len(words) <= 5)
+
+
 def _nato(text: str) -> str | None:
     if not _NATO_RUN.search(text):
         return None
@@ -230,12 +241,12 @@ def variants(text: str) -> list[str]:
     decoded = _decode_base64(base) + _decode_base32(base) + _decode_hex(base) + _decode_percent(base)
     out.extend(decoded)
     segments = _segments(base)
-    for seg in [base, *segments[:64]] if len(segments) > 1 else [base]:
-        out.extend(_ciphered(seg))
+    ciphered = [c for seg in ([base, *segments[:64]] if len(segments) > 1 else [base]) for c in _ciphered(seg)]
+    out.extend(ciphered[:8])
     folded = _strip_marks(base).translate(_CONFUSABLES)
     if folded != base:
         out.append(folded)
-    if _LEETY.search(folded):
+    if _leety(folded):
         out.extend(_deleet(folded))
     for fn in (_despace, _nato, _quoted_pieces):
         found = fn(folded)

@@ -2,9 +2,11 @@
 (prompts and answers) over the taxonomy's categories. Trained by ``make model`` (training/guard/);
 the runtime only loads the artefact: ``<name>.onnx`` beside ``<name>.json`` and ``tokenizer.json``.
 
-Long texts are scored in overlapping windows of ``max_tokens`` pieces (stride half a window), and a
-text's score is its highest window's: benign padding before, after or around a request cannot dilute
-it. Windows of similar length are batched together so a batch wastes little on padding.
+Long texts are scored in windows of ``max_tokens`` pieces that overlap by ``OVERLAP`` pieces (so an ask
+of up to that length lies whole in one window, and a longer one fills most of a window), and a text's
+score is its highest window's: benign padding before, after or around a request cannot dilute it.
+Identical windows (a text and its de-obfuscated variants mostly share theirs) are scored once, and
+windows of similar length are batched together so a batch wastes little on padding.
 (Very long texts are narrowed to regions before they get here: ``focus.py``.)
 """
 
@@ -22,6 +24,7 @@ from tokenizers import Tokenizer
 
 MODEL_DIR = Path(__file__).with_name("model")
 HEADS = ("prompt", "answer")
+OVERLAP = 32
 
 
 class ModelFileError(ValueError):
@@ -73,7 +76,7 @@ class EncoderModel:
     def windows(self, texts: list[str]) -> tuple[list[list[int]], list[int]]:
         """Token windows of every text, and for each window the index of its text."""
         body = self.meta.max_tokens - 2
-        stride = body // 2
+        stride = body - OVERLAP
         out: list[list[int]] = []
         owner: list[int] = []
         for i, enc in enumerate(self.tokenizer.encode_batch(texts, add_special_tokens=False)):
@@ -90,8 +93,10 @@ class EncoderModel:
         if not texts:
             return result
         wins, owner = self.windows(texts)
-        probs = self._run(wins, HEADS.index(head))
-        np.maximum.at(result, np.asarray(owner), probs)
+        unique: dict[tuple[int, ...], int] = {}
+        slot = [unique.setdefault(tuple(w), len(unique)) for w in wins]
+        probs = self._run([list(w) for w in unique], HEADS.index(head))
+        np.maximum.at(result, np.asarray(owner), probs[np.asarray(slot)])
         return result
 
     def _run(self, wins: list[list[int]], head: int) -> np.ndarray:

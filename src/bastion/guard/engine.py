@@ -19,7 +19,7 @@ import numpy as np
 
 from bastion.gateway.context import GuardAssessment, message_text, prompt_inputs
 from bastion.guard.deobfuscate import variants
-from bastion.guard.focus import regions
+from bastion.guard.focus import parts, regions
 
 MAX_CONVERSATION = 16_000  # split payloads sit close together: the joined conversation's tail is enough
 
@@ -63,6 +63,7 @@ class Guard:
                  overrides: dict[str, float] | None = None) -> None:
         self.classifier = classifier
         self.categories = classifier.categories
+        self.use_parts = True  # score the pieces of a framed request too (focus.parts)
         # per head: the model's own thresholds (chosen on the validation split), then the operator's
         self.thresholds = {head: {**t, **(overrides or {})} for head, t in thresholds.items()}
 
@@ -81,13 +82,17 @@ class Guard:
         encoder = EncoderModel(path, threads)
         return cls(encoder, encoder.meta.thresholds, overrides)
 
+    def _candidates(self, text: str) -> list[str]:
+        found = variants(text)
+        return [*found, *parts(found[0])] if self.use_parts else found
+
     def score_many(self, texts: list[str], head: str = "prompt") -> list[dict[str, float]]:
         """Per text, the max score per category over the text and its de-obfuscated variants, from one
         call to the classifier."""
         candidates: list[str] = []
         spans: list[tuple[int, int]] = []
         for t in texts:
-            v = list(dict.fromkeys(x for r in regions(t) for x in variants(r))) if t and t.strip() else []
+            v = list(dict.fromkeys(x for r in regions(t) for x in self._candidates(r))) if t and t.strip() else []
             spans.append((len(candidates), len(candidates) + len(v)))
             candidates.extend(v)
         matrix = self.classifier.scores(candidates, head) if candidates else np.zeros((0, len(self.categories)))

@@ -48,3 +48,21 @@ def regions(text: str) -> list[str]:
     middle = sorted(range(1, len(starts) - 1), key=lambda j: -weight[j])[: REGIONS - 2]
     chosen = sorted({0, len(starts) - 1, *middle})
     return [text[starts[j] : starts[j] + REGION] for j in chosen]
+
+
+_PART_BREAK = re.compile(r"\n+|:\s+|(?<=[.!?])\s+(?=[A-Z\"'“])")
+_QUOTED = re.compile(r"[\"“«']([^\"”»']{20,600})[\"”»']")
+MAX_PARTS = 12
+
+
+def parts(text: str) -> list[str]:
+    """The pieces of a framed request, each to be scored on its own as well as within the whole: the
+    sentences or lines of a short multi-part prompt, and quoted spans. A wrapper ("write a story in which
+    a chemist explains: ...") then cannot lower the score of the request it carries below the request's
+    own: the request is one of the pieces."""
+    if len(text) > 1500:  # wrappers are short; a long text's windows already isolate its parts
+        return []
+    pieces = [p.strip() for p in _PART_BREAK.split(text) if len(p.strip()) >= 20]
+    pieces += [m.group(1).strip() for m in _QUOTED.finditer(text)]
+    pieces = [p for p in dict.fromkeys(pieces) if p != text.strip()]
+    return pieces[:MAX_PARTS] if len(pieces) >= 1 else []
