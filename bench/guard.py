@@ -8,6 +8,8 @@
   (``_independent_obfuscations.py``), of the unsafe validation prompts each design catches plain.
 * Padded recall (the ask inside benign filler up to ``--pad`` characters), wrapped recall and wrapped
   false positives with the *eval* wrapper frames, the ask in any turn of a conversation.
+* Languages: the validation split's French, Spanish, German, Russian and Chinese lines, and a few
+  translated cases in languages the model never saw (``tests/guard/cases/languages.jsonl``).
 * Latency per request on one core, for prompts up to 2,000 characters.
 
 Prints one JSON object whose ``targets`` are the shipped design's; exit 0 whatever the figures.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import sys
@@ -110,6 +113,10 @@ def evaluate(guard: Guard, corpus: Corpus, outside: dict[str, list[tuple[str, bo
         c: round(sum(got[i] for i, e in enumerate(prompts) if c in e.labels) /
                  max(sum(c in e.labels for e in prompts), 1), 4) for c in [*FRONTIER, "general_harm", *ATTACK_SIGNALS]}
     langs = sorted({e.lang for e in prompts if e.lang != "en"})
+    unseen = [json.loads(x) for x in (ROOT / "tests" / "guard" / "cases" / "languages.jsonl").read_text().splitlines()]
+    report["unseen_languages"] = {lang: binary(flags(guard, [r["text"] for r in unseen if r["lang"] == lang]),
+                                               [r["label"] is not None for r in unseen if r["lang"] == lang])
+                                  for lang in sorted({r["lang"] for r in unseen})}
     report["val_by_language"] = {lang: binary([got[i] for i, e in enumerate(prompts) if e.lang == lang],
                                               [truth[i] for i, e in enumerate(prompts) if e.lang == lang])
                                  for lang in langs}
@@ -187,8 +194,8 @@ def main(quick: bool, pad_chars: int, only: list[str] | None) -> dict[str, Any]:
     outside = outside_sets(SHARED)
     results = {}
     for name, path in designs().items():
-        for pieces in (True, False) if name == "shipped" else (True,):
-            label = name if pieces else f"{name}_without_parts"
+        for pieces in (False, True) if name == "shipped" else (False,):
+            label = f"{name}_with_parts" if pieces else name
             if only and label not in only:
                 continue
             guard = Guard.load(path)

@@ -63,7 +63,10 @@ class Guard:
                  overrides: dict[str, float] | None = None) -> None:
         self.classifier = classifier
         self.categories = classifier.categories
-        self.use_parts = True  # score the pieces of a framed request too (focus.parts)
+        # Also score the pieces of a framed request (focus.parts)? Measured on the validation split
+        # (2026-12-03, a 3-layer model): with them, maths problems scored by the sentence rose to a mean
+        # general_harm score of 0.31 (0.07 whole) and the any-category AUC fell from 0.951 to 0.936. Off.
+        self.use_parts = False
         # per head: the model's own thresholds (chosen on the validation split), then the operator's
         self.thresholds = {head: {**t, **(overrides or {})} for head, t in thresholds.items()}
 
