@@ -1,9 +1,15 @@
 """Per-category thresholds, chosen on the validation split (never on an evaluation set).
 
-The false-positive budget is spent on *same-topic* safe prompts - the written look-alikes that share the
-unsafe prompts' words - and on the natural safe prompts of the public sets; maths and code (which no
-head comes near) do not dilute it. Each head gets an equal share; the shares are tightened until the
-any-category false-positive rate on that budget set is within ``max_fpr``.
+What the gateway does with the scores is one decision - refuse if any category is over its threshold -
+so the thresholds are chosen together for that decision. Starting with every category closed, moves
+(one category's threshold lowered) are taken by how much recall they buy per false positive, while the
+any-category false-positive rate on the budget set stays within ``max_fpr``. Recall is averaged over
+the categories, each counted as caught when any flag fires: pooled recall would spend the whole budget
+on general harm, whose public sets outnumber every frontier category.
+
+The budget set is the *same-topic* safe prompts - the written look-alikes that share the unsafe
+prompts' words - and the natural safe prompts of the public sets; maths and code (which no head comes
+near) do not dilute it.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from training.guard.sources import Example
 
 EASY_SAFE = frozenset({"gsm8k", "humaneval"})
 GRID = np.round(np.linspace(0.05, 0.99, 95), 3)
+CLOSED = 1.01  # above every probability: the category never flags
 
 
 def budget_mask(examples: Sequence[Example]) -> np.ndarray:
@@ -26,30 +33,39 @@ def flagged_any(scores: np.ndarray, thresholds: dict[str, float], cats: Sequence
     return np.asarray(np.column_stack([scores[:, k] >= thresholds[c] for k, c in enumerate(cats)]).any(axis=1))
 
 
-def _best(scores: np.ndarray, truth: np.ndarray, safe: np.ndarray, max_fpr: float) -> float:
-    best_t, best_f1 = float(GRID[-1]), -1.0
-    for t in GRID:
-        pred = scores >= t
-        tp = float((pred & truth).sum())
-        fp = float((pred & ~truth).sum())
-        fn = float((~pred & truth).sum())
-        f1 = 2 * tp / max(2 * tp + fp + fn, 1.0)
-        if (safe >= t).mean() <= max_fpr and f1 > best_f1:
-            best_t, best_f1 = float(t), f1
-    return best_t
+def _recall(flags: np.ndarray, members: list[np.ndarray]) -> float:
+    return float(np.mean([flags[m].mean() for m in members])) if members else 0.0
 
 
 def choose(scores: np.ndarray, examples: Sequence[Example], cats: Sequence[str], max_fpr: float,
            heads: Sequence[str]) -> dict[str, float]:
-    """Thresholds for ``heads`` (the categories this head decides); others are set to 1.01 (never)."""
+    """Thresholds for ``heads`` (the categories this head decides); the others stay closed."""
     budget = budget_mask(examples)
-    truth = np.array([[c in e.labels for c in cats] for e in examples])
-    share = max_fpr / max(len(heads), 1) * 2
-    thresholds: dict[str, float] = {}
-    for _ in range(30):
-        thresholds = {c: (_best(scores[:, k], truth[:, k], scores[budget, k], share) if c in heads else 1.01)
-                      for k, c in enumerate(cats)}
-        if flagged_any(scores[budget], thresholds, cats).mean() <= max_fpr:
-            break
-        share *= 0.8
-    return thresholds
+    members = [m for c in heads if (m := np.array([c in e.labels for e in examples])).any()]
+    thresholds = {c: CLOSED for c in cats}
+    hits = {c: scores[:, k][None, :] >= GRID[:, None] for k, c in enumerate(cats) if c in heads}
+    flags = np.zeros(len(examples), dtype=bool)
+    recall, fps = 0.0, 0
+    allowed = int(max_fpr * budget.sum())
+    while True:
+        move: tuple[float, str, float, np.ndarray, float, int] | None = None
+        for c, rows in hits.items():
+            others = np.zeros_like(flags)
+            for d, t in thresholds.items():
+                if d != c and t <= 1.0:
+                    others |= scores[:, cats.index(d)] >= t
+            for g, t in enumerate(GRID):
+                if t >= thresholds[c]:
+                    break
+                cand = others | rows[g]
+                cand_fps = int(cand[budget].sum())
+                gain = _recall(cand, members) - recall
+                if cand_fps > allowed or gain <= 1e-9:
+                    continue
+                rate = gain / (max(cand_fps - fps, 0) + 1)
+                if move is None or rate > move[0]:
+                    move = (rate, c, float(t), cand, recall + gain, cand_fps)
+        if move is None:
+            return thresholds
+        _, c, t, flags, recall, fps = move
+        thresholds[c] = t
