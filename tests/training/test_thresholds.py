@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from training.guard.sources import Example
-from training.guard.thresholds import CLOSED, budget_mask, choose, flagged_any
+from training.guard.thresholds import CLOSED, budget_sets, choose, flagged_any
 
 CATS = ["a", "b", "jailbreak"]
 
@@ -32,9 +32,11 @@ def test_separable_categories_are_caught_within_budget() -> None:
     assert flags[100:].mean() <= 0.02
 
 
-def test_easy_safe_sources_do_not_dilute_the_budget() -> None:
-    examples = [ex(0, set(), "gsm8k"), ex(1, set(), "written"), ex(2, {"a"})]
-    assert budget_mask(examples).tolist() == [False, True, False]
+def test_budget_holds_on_look_alikes_and_on_the_rest_apart() -> None:
+    examples = [ex(0, set(), "gsm8k"), ex(1, set(), "written:cbrn_weapons"), ex(2, set(), "written:benign"),
+                ex(3, {"a"}, "written:cbrn_weapons")]
+    near, rest = budget_sets(examples)
+    assert near.tolist() == [False, True, False, False] and rest.tolist() == [True, False, True, False]
 
 
 @settings(max_examples=40, deadline=None)
@@ -43,9 +45,9 @@ def test_budget_never_exceeded(seed: int, max_fpr: float) -> None:
     rng = np.random.default_rng(seed)
     n = 120
     labels = [set() if r < 0.6 else {CATS[int(r * 10) % 2]} for r in rng.uniform(size=n)]
-    examples = [ex(i, lab) for i, lab in enumerate(labels)]
+    examples = [ex(i, lab, "written:cbrn_weapons" if i % 3 else "mt-bench") for i, lab in enumerate(labels)]
     scores = rng.uniform(size=(n, 3))
     t = choose(scores, examples, CATS, max_fpr, ["a", "b"])
-    safe = budget_mask(examples)
-    assert flagged_any(scores[safe], t, CATS).sum() <= int(max_fpr * safe.sum())
+    for safe in budget_sets(examples):
+        assert flagged_any(scores[safe], t, CATS).sum() <= int(max_fpr * safe.sum())
     assert t["jailbreak"] == CLOSED

@@ -24,7 +24,8 @@ def runtime_scores(guard: Guard, examples: list[Example], head: str) -> np.ndarr
     return np.array([[r[c] for c in guard.categories] for r in rows]).reshape(len(rows), len(guard.categories))
 
 
-def measure(scores: np.ndarray, examples: list[Example], cats: list[str], thresholds: dict[str, float]) -> dict[str, float]:
+def measure(scores: np.ndarray, examples: list[Example], cats: list[str],
+            thresholds: dict[str, float]) -> dict[str, float]:
     flags = flagged_any(scores, thresholds, cats) if len(examples) else np.zeros(0, dtype=bool)
     truth = np.array([bool(e.labels) for e in examples], dtype=bool)
     tp, fp = int((flags & truth).sum()), int((flags & ~truth).sum())

@@ -7,9 +7,9 @@ any-category false-positive rate on the budget set stays within ``max_fpr``. Rec
 the categories, each counted as caught when any flag fires: pooled recall would spend the whole budget
 on general harm, whose public sets outnumber every frontier category.
 
-The budget set is the *same-topic* safe prompts - the written look-alikes that share the unsafe
-prompts' words - and the natural safe prompts of the public sets; maths and code (which no head comes
-near) do not dilute it.
+The budget holds on each of two sets: the *same-topic* safe prompts (the written look-alikes that share
+the unsafe prompts' words, where the false positives are) and all the other safe prompts (everyday
+requests, the public sets' natural ones, maths and code).
 """
 
 from __future__ import annotations
@@ -20,13 +20,20 @@ import numpy as np
 
 from training.guard.sources import Example
 
-EASY_SAFE = frozenset({"gsm8k", "humaneval"})
+SAFE_WRITTEN = frozenset({"written:benign", "written:legacy", "written:padding"})
 GRID = np.round(np.linspace(0.05, 0.99, 95), 3)
 CLOSED = 1.01  # above every probability: the category never flags
 
 
-def budget_mask(examples: Sequence[Example]) -> np.ndarray:
-    return np.array([not e.labels and e.source not in EASY_SAFE for e in examples])
+def same_topic(e: Example) -> bool:
+    """A written safe look-alike of a hazard category (not the everyday or templated lines)."""
+    return not e.labels and e.source.startswith("written:") and e.source not in SAFE_WRITTEN
+
+
+def budget_sets(examples: Sequence[Example]) -> list[np.ndarray]:
+    near = np.array([same_topic(e) for e in examples])
+    rest = np.array([not e.labels for e in examples]) & ~near
+    return [m for m in (near, rest) if m.any()]
 
 
 def flagged_any(scores: np.ndarray, thresholds: dict[str, float], cats: Sequence[str]) -> np.ndarray:
@@ -40,13 +47,12 @@ def _recall(flags: np.ndarray, members: list[np.ndarray]) -> float:
 def choose(scores: np.ndarray, examples: Sequence[Example], cats: Sequence[str], max_fpr: float,
            heads: Sequence[str]) -> dict[str, float]:
     """Thresholds for ``heads`` (the categories this head decides); the others stay closed."""
-    budget = budget_mask(examples)
+    budgets = [(m, int(max_fpr * m.sum())) for m in budget_sets(examples)]
     members = [m for c in heads if (m := np.array([c in e.labels for e in examples])).any()]
     thresholds = {c: CLOSED for c in cats}
     hits = {c: scores[:, k][None, :] >= GRID[:, None] for k, c in enumerate(cats) if c in heads}
     flags = np.zeros(len(examples), dtype=bool)
     recall, fps = 0.0, 0
-    allowed = int(max_fpr * budget.sum())
     while True:
         move: tuple[float, str, float, np.ndarray, float, int] | None = None
         for c, rows in hits.items():
@@ -58,10 +64,11 @@ def choose(scores: np.ndarray, examples: Sequence[Example], cats: Sequence[str],
                 if t >= thresholds[c]:
                     break
                 cand = others | rows[g]
-                cand_fps = int(cand[budget].sum())
+                spent = [int(cand[m].sum()) for m, _ in budgets]
                 gain = _recall(cand, members) - recall
-                if cand_fps > allowed or gain <= 1e-9:
+                if any(n > cap for n, (_, cap) in zip(spent, budgets, strict=True)) or gain <= 1e-9:
                     continue
+                cand_fps = sum(spent)
                 rate = gain / (max(cand_fps - fps, 0) + 1)
                 if move is None or rate > move[0]:
                     move = (rate, c, float(t), cand, recall + gain, cand_fps)
