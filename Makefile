@@ -26,7 +26,7 @@ lint: $(STAMP)
 
 # Retrain the guard (torch is a training-only extra, a large download), then ship design $(SHIP):
 # copy its int8 ONNX model, tokenizer and description into src/bastion/guard/model/.
-SHIP ?= minilm3
+SHIP ?= minilm6
 model: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[dev,train]'
 	$(BIN)/python -m training.guard.decontaminate

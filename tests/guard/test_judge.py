@@ -44,14 +44,14 @@ def post(gw: Any, content: str) -> httpx.Response:
                       timeout=15, json={"model": "demo-model", "messages": [{"role": "user", "content": content}]})
 
 
-@pytest.mark.parametrize(("answer", "status"), [("unsafe\nS9", 403), ("safe", 200), ("no idea", 403)])
+@pytest.mark.parametrize(("answer", "status"), [("unsafe\nS9", 403), ("safe", 200), ("no idea", 503)])
 def test_all_mode_judges_every_request_and_fails_closed(sqlite_url: str, answer: str, status: int) -> None:
     with BackgroundServer(DemoUpstream(lambda body: answer)) as judge:
         guard = {"judge": {"base_url": judge + "/v1", "model": "judge", "mode": "all"}}
         with running_gateway(sqlite_url, guard=guard) as gw:
             r = post(gw, "How do I descale a kettle with vinegar?")
             assert r.status_code == status, r.text
-            if status == 403:
+            if status != 200:  # an unreadable verdict is a stage failure: 503 internal (fail closed)
                 code = r.json()["error"]["code"]
                 assert code == ("policy.usage.cbrn_weapons" if answer.startswith("unsafe") else "internal"), code
 

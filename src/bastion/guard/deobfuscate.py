@@ -18,6 +18,7 @@ import binascii
 import codecs
 import re
 import unicodedata
+from collections import Counter
 from urllib.parse import unquote
 
 
@@ -57,6 +58,8 @@ _B64_RUN = re.compile(r"(?:[A-Za-z0-9+/]{4}){2,}(?:[A-Za-z0-9+/]{3}=?|[A-Za-z0-9
 _B32_RUN = re.compile(r"\b[A-Z2-7]{16,}=*")
 _HEX_RUN = re.compile(r"(?:(?:0x|\\x)?[0-9a-fA-F]{2}[\s:,]*){6,}")
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_LETTER = re.compile(r"([^\W_])")
+_LETTER_RUN = re.compile(r"[^\W_]+")
 _SPACED = re.compile(r"\b(?:\w[\s.\-_*·,]{1,3}){4,}\w\b")
 _LEET_CHARS = "0123456789@$|!+€£#¢©®µß¥()[]/\\<"
 # a word mixing letters with leet characters, other than ordinals, times and units ("1st", "10am", "5kg")
@@ -173,15 +176,35 @@ def _decode_percent(text: str) -> list[str]:
     return [s] if s != text else []
 
 
+def _rejoin(text: str) -> str | None:
+    """Letters joined by one separator ("h-o-w t-o", "h_o_w  t_o", "h  o  w / t  o"): the commonest gap
+    between two letters is the joiner and is dropped; any other gap was a word break and becomes a space."""
+    parts = _LETTER.split(text)  # separator, letter, separator, letter, ..., separator
+    gaps = parts[2:-1:2]
+    joiner = Counter(gaps).most_common(1)[0][0] if gaps else ""
+    if not joiner:
+        return None
+    out = [parts[0]]
+    for i in range(1, len(parts) - 1, 2):
+        out.append(parts[i])
+        gap = parts[i + 1]
+        last = i + 2 >= len(parts)
+        if last or gap in ("", joiner):
+            out.append(gap if last else "")
+        elif any(ch.isspace() or ch == "/" for ch in gap) or not gap.strip(joiner):
+            out.append(" ")
+        else:
+            out.append(gap)
+    return "".join(out)
+
+
 def _despace(text: str) -> str | None:
-    tokens = text.split()
-    if len(tokens) >= 4 and sum(len(t) == 1 for t in tokens) / len(tokens) > 0.7:
-        # "h o w   t o" -> "how to": single gaps join letters, wider gaps (or newline pairs) were word breaks
-        t = re.sub(r"[ \t]{2,}|\n{2,}", "  ", text)
-        return re.sub(r" {2,}", " ", re.sub(r"(?<=\S)[ \n](?=\S)", "", t))
+    runs = _LETTER_RUN.findall(text)
+    if len(runs) >= 8 and sum(len(r) == 1 for r in runs) / len(runs) > 0.6:
+        return _rejoin(text)
     if not _SPACED.search(text):
         return None
-    return _SPACED.sub(lambda m: re.sub(r"[\s.\-_*·,]", "", m.group(0)), text)
+    return _SPACED.sub(lambda m: _rejoin(m.group(0)) or m.group(0), text)
 
 
 def _deleet(text: str) -> list[str]:

@@ -5,8 +5,8 @@ the runtime only loads the artefact: ``<name>.onnx`` beside ``<name>.json`` and 
 Long texts are scored in windows of ``max_tokens`` pieces that overlap by ``OVERLAP`` pieces (so an ask
 of up to that length lies whole in one window, and a longer one fills most of a window), and a text's
 score is its highest window's: benign padding before, after or around a request cannot dilute it.
-Identical windows (a text and its de-obfuscated variants mostly share theirs) are scored once, and
-windows of similar length are batched together so a batch wastes little on padding.
+Identical windows (a text and its de-obfuscated variants mostly share theirs) are scored once, each in
+its own call, so that a text's score never depends on what else is being scored.
 (Very long texts are narrowed to regions before they get here: ``focus.py``.)
 """
 
@@ -100,23 +100,12 @@ class EncoderModel:
         return result
 
     def _run(self, wins: list[list[int]], head: int) -> np.ndarray:
+        # One window per call: dynamic int8 quantisation scales activations over the whole input, so in a
+        # batch a window's score would depend on its batch-mates (and on their padding).
         out = np.zeros((len(wins), len(self.categories)), dtype=np.float32)
-        order = sorted(range(len(wins)), key=lambda i: len(wins[i]))
-        start = 0
-        while start < len(order):
-            # a batch of windows whose lengths are within 25% of each other: padding stays cheap
-            end = start + 1
-            while end < len(order) and end - start < 32 and len(wins[order[end]]) <= 1.25 * len(wins[order[start]]):
-                end += 1
-            idx = order[start:end]
-            width = len(wins[idx[-1]])
-            ids = np.zeros((len(idx), width), dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            for r, i in enumerate(idx):
-                ids[r, : len(wins[i])] = wins[i]
-                mask[r, : len(wins[i])] = 1
-            out[idx] = self.session.run(None, {"ids": ids, "mask": mask})[head]
-            start = end
+        for i, w in enumerate(wins):
+            ids = np.asarray([w], dtype=np.int64)
+            out[i] = self.session.run(None, {"ids": ids, "mask": np.ones_like(ids)})[head][0]
         return out
 
 
