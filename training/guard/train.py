@@ -5,8 +5,9 @@ runs by seeds. Steps: fine-tune the 6-layer teacher on the training split; disti
 from it (hard labels plus the teacher's probabilities); export both to int8 ONNX under ``--out``; choose
 each one's thresholds on the validation split with the runtime's own scoring (``calibrate.py``); write
 ``metrics.json``. The teacher's 2,979 steps ran at 0.86 steps/s on 2 AMD EPYC cores (57 minutes); an
-earlier run on 2 Intel cores with AMX ran at 1.9 steps/s. The student adds about half the teacher's time. The design that ships is chosen by ``bench/guard.py``
-on the validation split and copied into ``src/bastion/guard/model/`` by ``ship.py``.
+earlier run on 2 Intel cores with AMX ran at 1.9 steps/s. The student adds about half the teacher's
+time. The design that ships is chosen by ``bench/guard.py`` on the validation split and copied into
+``src/bastion/guard/model/`` by ``ship.py``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--teacher-layers", type=int, default=6)
     ap.add_argument("--student-layers", type=int, default=3)
     ap.add_argument("--skip-student", action="store_true")
+    ap.add_argument("--teacher", type=Path, help="a teacher's saved .pt: distil the student only")
     args = ap.parse_args(argv)
     start = time.time()
     corpus = build()
@@ -44,12 +46,17 @@ def main(argv: list[str] | None = None) -> None:
     report: dict[str, object] = {"corpus": corpus.summary(), "command": COMMAND}
     meta = {"categories": cats, "thresholds": {}, "trained_on": len(corpus.train), "command": COMMAND,
             "corpus_sha256": fingerprint(corpus)}
-    teacher = finetune.train(corpus.train, cats, layers=args.teacher_layers, epochs=args.epochs)
     name = f"guard-minilm{args.teacher_layers}"
-    export(teacher, args.out, name, meta)
-    torch.save(teacher.state_dict(), args.out / f"{name}.pt")  # to distil again without retraining it
-    report[name.removeprefix("guard-")] = calibrate(args.out / f"{name}.json", corpus, args.max_fpr)
-    print(json.dumps(report[name.removeprefix("guard-")]), flush=True)
+    if args.teacher:
+        teacher = finetune.GuardNet(len(cats), args.teacher_layers)
+        teacher.load_state_dict(torch.load(args.teacher))
+        teacher.eval()
+    else:
+        teacher = finetune.train(corpus.train, cats, layers=args.teacher_layers, epochs=args.epochs)
+        export(teacher, args.out, name, meta)
+        torch.save(teacher.state_dict(), args.out / f"{name}.pt")  # to distil again without retraining it
+        report[name.removeprefix("guard-")] = calibrate(args.out / f"{name}.json", corpus, args.max_fpr)
+        print(json.dumps(report[name.removeprefix("guard-")]), flush=True)
     if not args.skip_student:
         soft = finetune.predict(teacher, corpus.train)
         student = finetune.train(corpus.train, cats, layers=args.student_layers, epochs=args.student_epochs,
