@@ -41,7 +41,8 @@ def test_resume_after_interruption(tmp_path: Path) -> None:
     harmful, benign = write_suites(tmp_path / "suites")
     config = no_audit_config(tmp_path)
     out = tmp_path / "out"
-    upstream = DemoUpstream(responder, latency_ms=40)
+    # slow enough that the SIGINT lands mid-run, even on a busy machine
+    upstream = DemoUpstream(responder, latency_ms=120)
     args = ["redteam", "run", "--model", "demo-model", "--suite", str(harmful), "--suite", str(benign),
             "--transform", "none", "--transform", "base64", "--transform", "rot13", "--out", str(out),
             "--signing-key", str(tmp_path / "k.pem"), "--judge", "refusal", "--concurrency", "2", "--no-progress"]
