@@ -51,12 +51,11 @@ def choose(scores: np.ndarray, examples: Sequence[Example], cats: Sequence[str],
     members = [m for c in heads if (m := np.array([c in e.labels for e in examples])).any()]
     thresholds = {c: CLOSED for c in cats}
     hits = {c: scores[:, k][None, :] >= GRID[:, None] for k, c in enumerate(cats) if c in heads}
-    flags = np.zeros(len(examples), dtype=bool)
     recall, fps = 0.0, 0
     while True:
-        move: tuple[float, str, float, np.ndarray, float, int] | None = None
+        move: tuple[float, str, float, float, int] | None = None  # rate, category, threshold, recall, fps
         for c, rows in hits.items():
-            others = np.zeros_like(flags)
+            others = np.zeros(len(examples), dtype=bool)
             for d, t in thresholds.items():
                 if d != c and t <= 1.0:
                     others |= scores[:, cats.index(d)] >= t
@@ -71,8 +70,8 @@ def choose(scores: np.ndarray, examples: Sequence[Example], cats: Sequence[str],
                 cand_fps = sum(spent)
                 rate = gain / (max(cand_fps - fps, 0) + 1)
                 if move is None or rate > move[0]:
-                    move = (rate, c, float(t), cand, recall + gain, cand_fps)
+                    move = (rate, c, float(t), recall + gain, cand_fps)
         if move is None:
             return thresholds
-        _, c, t, flags, recall, fps = move
+        _, c, t, recall, fps = move
         thresholds[c] = t

@@ -188,16 +188,13 @@ def _rejoin(text: str) -> str | None:
     if not joiner:
         return None
     out = [parts[0]]
-    for i in range(1, len(parts) - 1, 2):
-        out.append(parts[i])
-        gap = parts[i + 1]
-        last = i + 2 >= len(parts)
-        if last or gap in ("", joiner):
-            out.append(gap if last else "")
+    for letter, gap in zip(parts[1:-1:2], [*gaps, ""], strict=True):
+        if gap in ("", joiner):
+            gap = ""
         elif any(ch.isspace() or ch == "/" for ch in gap) or not gap.strip(joiner):
-            out.append(" ")
-        else:
-            out.append(gap)
+            gap = " "
+        out += [letter, gap]
+    out.append(parts[-1])
     return "".join(out)
 
 
