@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from bastion.gateway.cli import settings_from, with_accounts
+from bastion.policy import absolute
 from bastion.policy.cases import DEFAULT_CASES, run_cases
 from bastion.policy.engine import PolicyEngine, org_principal
 from bastion.policy.pack import PolicyError, load_pack
@@ -22,10 +23,13 @@ def policy() -> None:
 
 @policy.command("validate")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path), required=False)
-def validate(directory: Path | None) -> None:
-    """Parse and validate a folder of *.cedar files against Bastion's schema."""
+@click.option("--waive", multiple=True, type=click.Choice(absolute.ABSOLUTE),
+              help="An absolute category the pack may let through (as policy.waive_absolute).")
+def validate(directory: Path | None, waive: tuple[str, ...]) -> None:
+    """Parse and validate a folder of *.cedar files against Bastion's schema and the absolute rules."""
     try:
         pack = load_pack(directory)
+        absolute.check(pack, waive)
     except PolicyError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"OK: {len(pack.info)} policies valid ({pack.digest})")

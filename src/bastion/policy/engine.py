@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,8 +95,10 @@ def org_principal(org: Mapping[str, Any], key_id: str = "key_admin") -> Principa
 
 
 class PolicyEngine:
-    def __init__(self, pack: PolicyPack, models: dict[str, ModelSettings], cache_size: int = 100_000) -> None:
+    def __init__(self, pack: PolicyPack, models: dict[str, ModelSettings], cache_size: int = 100_000,
+                 clock: Callable[[], float] = time.time) -> None:
         self.models = models
+        self.clock = clock  # policies may read the hour: it is part of every decision's cache key
         self.cache_size = cache_size
         self._entities = _Lru(min(cache_size, 10_000))
         self._decisions = _Lru(cache_size)
@@ -127,8 +129,10 @@ class PolicyEngine:
             return PolicyDecision(False, (), (f"unknown action {action!r}",))
         flags = tuple(sorted(set(flagged)))
         percent = tuple(round(100 * (scores or {}).get(c, 0.0)) for c in SCORED)
-        key = (self.pack.digest, p.org_id, p.org_version, p.key_id, p.key_status, model, action, stage,
-               request_country, flags, percent)
+        hour = time.gmtime(self.clock()).tm_hour
+        # Every context field a policy can read is in the key (the entities are keyed by org version).
+        key = (self.pack.digest, p.org_id, p.org_version, p.key_id, p.key_status, p.declared_use, model, action,
+               stage, request_country, flags, percent, hour)
         if cached:
             hit = self._decisions.get_or(key)
             if hit is not None:
@@ -139,7 +143,7 @@ class PolicyEngine:
             "resource": {"type": "Model", "id": model},
             "context": {"stage": stage, "request_country": request_country or "", "flagged": list(flags),
                         "scores": dict(zip(SCORED, percent, strict=True)),
-                        "declared_use": p.declared_use or "", "hour_utc": time.gmtime().tm_hour},
+                        "declared_use": p.declared_use or "", "hour_utc": hour},
         }
         result = cedarpy.is_authorized(request, self.pack.policy_set, self._entities_for(p, model))
         diagnostics = result.diagnostics

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from bastion.config import Settings
 from bastion.gateway.context import Principal, RequestContext
+from bastion.policy import absolute
 from bastion.policy.engine import PolicyEngine
 from bastion.policy.geoip import GeoIp
 from bastion.policy.pack import PolicyError, PolicyPack, load_pack
@@ -21,9 +22,12 @@ log = logging.getLogger("bastion.policy")
 
 
 def pack_from_settings(settings: Settings) -> PolicyPack:
+    """The configured pack, refused (``PolicyError``) if it lets an absolute category through."""
     ps = settings.policy
-    return load_pack(Path(ps.policy_dir) if ps.policy_dir else None,
+    pack = load_pack(Path(ps.policy_dir) if ps.policy_dir else None,
                      Path(ps.country_groups_file) if ps.country_groups_file else None, ps.restricted_groups)
+    absolute.check(pack, ps.waive_absolute)
+    return pack
 
 
 class PolicyService:
@@ -102,6 +106,10 @@ async def install(services: Services) -> None:
     if not services.settings.policy.enabled:
         return
     service = PolicyService(services.settings, services)
+    waived = services.settings.policy.waive_absolute
+    if waived:
+        log.warning("policy.waive_absolute lifts the absolute prohibitions for: %s", ", ".join(waived))
+        await services.record_admin("policy.absolute_waived", "config", {"categories": sorted(waived)})
     service.start()
     services.policy = service
     services.closers.append(service.close)

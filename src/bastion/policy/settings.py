@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+Absolute = Literal["cbrn_weapons", "autonomous_weapons", "mass_surveillance"]
 
 
 class PolicySettings(BaseModel):
@@ -18,3 +22,7 @@ class PolicySettings(BaseModel):
     geoip_file: str | None = None
     reload_interval_s: float = Field(2.0, ge=0)  # 0 disables watching the files
     decision_cache_size: int = Field(100_000, ge=0)
+    # Absolute categories (cbrn_weapons, autonomous_weapons, mass_surveillance) the pack may let through.
+    # Empty by default: a pack that does not forbid them for everyone is refused. Naming one is recorded
+    # in the audit log at every start (docs/policy.md).
+    waive_absolute: list[Absolute] = Field(default_factory=list)
