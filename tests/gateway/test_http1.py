@@ -91,9 +91,10 @@ async def test_an_idle_connection_the_upstream_closed_is_replaced_transparently(
     assert up.connections == 3 and len(up.requests) == 3
 
 
-async def test_a_request_written_to_a_connection_that_then_dies_unanswered_is_sent_again() -> None:
+async def test_a_request_written_to_a_connection_that_then_dies_unanswered_is_not_sent_again() -> None:
     # The upstream answers once, keeps the connection open a moment, then closes it without reading
-    # what came next: the second request was written to a live socket and lost, with no byte back.
+    # what came next: the second request was written to a live socket, with no byte back. It may have
+    # run, so it is broken (a 502 upstream), never re-sent on a fresh connection.
     connections: list[int] = []
 
     async def once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -109,9 +110,33 @@ async def test_a_request_written_to_a_connection_that_then_dies_unanswered_is_se
         pool = Http1Pool()
         url = f"http://127.0.0.1:{port}/v1/x"
         assert await post(pool, url) == (200, b'{"ok":true}')
-        assert await post(pool, url) == (200, b'{"ok":true}')  # written to the first connection, then retried
+        with pytest.raises(UpstreamBroken, match="before replying"):
+            await post(pool, url)
         pool.close()
-    assert len(connections) == 2
+    assert len(connections) == 1
+
+
+async def test_a_connection_killed_after_reading_the_whole_request_is_broken() -> None:
+    got: list[bytes] = []
+
+    async def kill(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        got.append(await reader.readuntil(b"\r\n\r\n") + await reader.readexactly(13))
+        writer.transport.abort()  # a reset, as when the upstream process dies
+
+    async with listening(kill) as port:
+        with pytest.raises(UpstreamBroken) as err:
+            await post(Http1Pool(), f"http://127.0.0.1:{port}/v1/x")
+    assert not isinstance(err.value, UpstreamUnreachable) and len(got) == 1
+
+
+async def test_an_idle_connection_past_its_reuse_age_is_replaced_not_reused() -> None:
+    async with upstream(lambda n, raw: (OK, False)) as (up, url):
+        pool = Http1Pool(reuse_idle_s=0.05)
+        assert await post(pool, url) == (200, b'{"ok":true}')
+        await asyncio.sleep(0.1)
+        assert await post(pool, url) == (200, b'{"ok":true}')
+        pool.close()
+    assert up.connections == 2 and len(up.requests) == 2
 
 
 @pytest.mark.parametrize("reply", [

@@ -6,30 +6,42 @@ gateway's main thread. This one writes the request bytes on a pooled connection 
 reply with httptools straight from the asyncio protocol. Streams still go through aiohttp
 (``upstream.py``), which relays them chunk by chunk.
 
-Errors, mapped by the caller: ``UpstreamUnreachable`` (nothing was sent, so another upstream may be
-tried), ``TimeoutError`` (connect, head or body wait over its budget) and ``UpstreamBroken``
+Errors, mapped by the caller: ``UpstreamUnreachable`` (provably nothing was sent, so another
+upstream may be tried), ``TimeoutError`` (head or body wait over its budget) and ``UpstreamBroken``
 (the connection died or sent something that is not HTTP after the request went out).
+
+At most once: a request is never written twice. Once its bytes are on a socket the upstream may
+run it, even if the connection then dies without a byte of reply, so that is ``UpstreamBroken``
+(a 502), never a re-send. The keep-alive race (the upstream closes an idle connection just as we
+write to it) is narrowed instead of retried through: an idle connection is reused only while it
+is younger than ``reuse_idle_s`` (below the 5 s keep-alive of uvicorn, llama.cpp and most
+inference servers), and only when the socket shows no close yet; a fresh connection is tried
+only when the write itself failed before any byte left.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import httptools
 
 MAX_IDLE = 256  # idle connections kept per upstream address
+REUSE_IDLE_S = 2.0  # an idle connection older than this is closed, not reused (see the module docstring)
 _BODY_FRAMING = ("content-length", "transfer-encoding")
 
 
 class UpstreamUnreachable(ConnectionError):
-    """No connection could be made, or it died before any byte of the reply: safe to try elsewhere."""
+    """No connection could be made, or the write failed before any byte of the request left: safe to
+    try elsewhere."""
 
 
 class UpstreamBroken(ConnectionError):
-    """The reply was cut short or malformed after the request was sent."""
+    """The connection died, or the reply was cut short or malformed, after the request was sent: the
+    upstream may have run it, so it must not be sent again."""
 
 
 class _Connection(asyncio.Protocol):
@@ -39,6 +51,7 @@ class _Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.closed = False
+        self.idle_since = 0.0
         self._reset()
 
     def _reset(self) -> None:
@@ -68,8 +81,10 @@ class _Connection(asyncio.Protocol):
         if self.head.done() and not self.done.done() and not any(h in self.headers for h in _BODY_FRAMING):
             self.done.set_result(None)  # a reply delimited by the end of the connection
             return
-        cls = UpstreamBroken if self.got_bytes else UpstreamUnreachable
-        self._fail(cls("upstream closed the connection"))
+        # Reached only after the request was written (an idle connection has no waiter): it may
+        # have run, whether or not a byte of the reply came back.
+        what = "mid-reply" if self.got_bytes else "after the request was sent, before replying"
+        self._fail(UpstreamBroken(f"upstream closed the connection {what}"))
 
     # -- httptools callbacks ---------------------------------------------------------------
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -102,10 +117,18 @@ class _Connection(asyncio.Protocol):
                 fut.set_exception(exc)
                 fut.exception()  # retrieved here: a failure nobody awaits must not be logged as lost
 
-    def send(self, raw: bytes) -> None:
+    def send(self, raw: bytes) -> bool:
+        """Write the request; False when the write failed before any byte left.
+
+        The connection is idle (nothing buffered), so ``write`` tries one ``send()`` at once: if that
+        raised, the transport is already closing and none of ``raw`` reached the socket.
+        """
         self._reset()
         assert self.transport is not None
+        if self.closed or self.transport.is_closing():
+            return False
         self.transport.write(raw)
+        return not self.transport.is_closing()
 
     def reusable(self) -> bool:
         return not self.closed and self.done.done() and not self.done.exception() and self.keep_alive
@@ -138,7 +161,8 @@ class UpstreamReply:
 
 
 class Http1Pool:
-    def __init__(self) -> None:
+    def __init__(self, reuse_idle_s: float = REUSE_IDLE_S) -> None:
+        self.reuse_idle_s = reuse_idle_s
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._tls = ssl.create_default_context()
 
@@ -158,18 +182,18 @@ class Http1Pool:
             raise UpstreamBroken("refusing an upstream request line or header that contains a line break")
         raw = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
         while True:
-            conn, reused = self._take(address), True
+            conn = self._take(address)
+            reused = conn is not None
             if conn is None:
-                conn, reused = await self._connect(address, connect_timeout_s), False
-            conn.send(raw)
+                conn = await self._connect(address, connect_timeout_s)
+            if not conn.send(raw):
+                conn.close()
+                if reused:
+                    continue  # nothing left on that stale connection: another one is safe
+                raise UpstreamUnreachable("the connection failed before the request was written")
             try:
                 async with asyncio.timeout(timeout_s):
                     await conn.head
-            except UpstreamUnreachable:
-                conn.close()
-                if reused:
-                    continue  # the upstream had closed this idle connection: try a fresh one
-                raise
             except BaseException:
                 conn.close()
                 raise
@@ -177,10 +201,12 @@ class Http1Pool:
 
     def _take(self, address: tuple[str, str, int]) -> _Connection | None:
         idle = self._idle.get(address)
+        fresh_after = time.monotonic() - self.reuse_idle_s
         while idle:
             conn = idle.pop()
-            if not conn.closed:
+            if not conn.closed and conn.idle_since >= fresh_after:
                 return conn
+            conn.close()
         return None
 
     async def _connect(self, address: tuple[str, str, int], timeout_s: float) -> _Connection:
@@ -193,11 +219,14 @@ class Http1Pool:
                     server_hostname=hostname if scheme == "https" else None)
         except OSError as exc:
             raise UpstreamUnreachable(f"{type(exc).__name__}: {exc.strerror or exc}") from exc
+        except TimeoutError as exc:  # no connection, so nothing was sent: another upstream may be tried
+            raise UpstreamUnreachable(f"connect timed out after {timeout_s:g} s") from exc
         return conn
 
     def put_back(self, address: tuple[str, str, int], conn: _Connection) -> None:
         idle = self._idle.setdefault(address, [])
         if len(idle) < MAX_IDLE:
+            conn.idle_since = time.monotonic()
             idle.append(conn)
         else:
             conn.close()

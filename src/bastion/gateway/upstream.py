@@ -1,8 +1,10 @@
 """Upstream inference servers: pooled keep-alive HTTP connections, failover on connect errors.
 
-Only a connection failure moves on to the model's next upstream: once a request has been sent it
-may have been executed, so a timeout or an HTTP error is reported, not retried. Whole replies go
-through the lean client (``http1.py``); streams through aiohttp, which relays them as they come.
+At most once: only a failure that proves the request never left (no connection could be made, or
+the write failed before any byte went out) moves on to the model's next upstream. Once a byte of
+the request was written the upstream may be running it, so a disconnect, a reset or a timeout is
+a 502/504, never a re-send. Whole replies go through the lean client (``http1.py``); streams
+through aiohttp, which relays them as they come.
 """
 
 from __future__ import annotations
@@ -19,9 +21,14 @@ from bastion.gateway.http1 import Http1Pool, UpstreamReply, UpstreamUnreachable
 
 # What reading an upstream body can raise besides a timeout (mapped to 502 by the proxy).
 READ_ERRORS: tuple[type[Exception], ...] = (ConnectionError, aiohttp.ClientError)
-# Failures before anything was sent: the next upstream of the model may be tried.
+# Failures before anything was sent: the next upstream of the model may be tried. Not
+# ``ServerDisconnectedError``: aiohttp raises it when the connection closes after the request was
+# written, so the upstream may have run it (aiohttp itself re-sends only idempotent methods).
 _UNREACHABLE: tuple[type[Exception], ...] = (UpstreamUnreachable, aiohttp.ClientConnectorError,
-                                             aiohttp.ServerDisconnectedError)
+                                             aiohttp.ConnectionTimeoutError)
+# An idle pooled stream connection is dropped after this long, below the 5 s keep-alive of most
+# inference servers, so a request rarely meets a connection the upstream is closing (see http1.py).
+_STREAM_KEEPALIVE_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +52,7 @@ class UpstreamPool:
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=0, limit_per_host=256, keepalive_timeout=60,
+            connector = aiohttp.TCPConnector(limit=0, limit_per_host=256, keepalive_timeout=_STREAM_KEEPALIVE_S,
                                              ttl_dns_cache=300, enable_cleanup_closed=True)
             self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False,
                                                   skip_auto_headers=("User-Agent",))
