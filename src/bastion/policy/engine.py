@@ -147,7 +147,7 @@ class PolicyEngine:
         }
         result = cedarpy.is_authorized(request, self.pack.policy_set, self._entities_for(p, model))
         diagnostics = result.diagnostics
-        decision = PolicyDecision(bool(result.allowed), tuple(self.pack.explain(list(diagnostics.reasons))),
+        decision = PolicyDecision(bool(result.allowed), tuple(self.pack.explain(sorted(diagnostics.reasons))),
                                   tuple(str(e) for e in diagnostics.errors))
         if decision.errors:
             # An evaluation error means a policy could not be checked: deny, uncached (fail closed).
