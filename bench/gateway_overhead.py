@@ -97,6 +97,7 @@ url = "sqlite+aiosqlite:///{work / 'bastion.db'}"
 
 [pipeline]
 stages = {json.dumps(stages)}
+allow_reduced = {"false" if full else "true"}  # the minimal pipeline is reduced on purpose
 
 [guard]
 enabled = {"true" if full else "false"}

@@ -41,6 +41,11 @@ class ServerSettings(Section):
     # Header set by a trusted edge proxy with the client's ISO country code.
     country_header: str = "x-bastion-country"
     trust_country_header: bool = False
+    # Gateway processes `bastion serve` runs on this machine (one listening socket shared by all).
+    workers: int = Field(1, ge=1, le=256)
+    # Refusals of requests that named no valid principal (no key, a wrong key, junk) recorded in full
+    # per minute and process; the rest are counted in one record a minute. None: record every one.
+    unauthenticated_records_per_min: int | None = Field(60, ge=0)
 
 
 class StoreSettings(Section):
@@ -82,6 +87,12 @@ class ModelSettings(Section):
     pilot_orgs: list[str] = Field(default_factory=list)
 
 
+# The stages without which a gateway is not the one DESIGN.md describes: who is asking, may they use
+# this model from here, and is this request a prohibited use. A pipeline lacking any of them starts
+# only with ``allow_reduced = true`` (and that start is recorded in the audit log).
+REQUIRED_STAGES = ("authenticate", "access_policy", "input_guard", "usage_policy")
+
+
 class PipelineSettings(Section):
     stages: list[str] = Field(
         default_factory=lambda: ["authenticate", "account_gate", "access_policy", "rate_limit", "input_guard",
@@ -89,6 +100,12 @@ class PipelineSettings(Section):
     )
     # Stages an operator explicitly lets fail open (audited); everything else fails closed.
     fail_open: list[str] = Field(default_factory=list)
+    # Start even though a REQUIRED_STAGES stage is missing (benchmarks, a gateway behind another
+    # checker). Off by default; every start with it is recorded in the audit log.
+    allow_reduced: bool = False
+
+    def missing_required(self) -> list[str]:
+        return [name for name in REQUIRED_STAGES if name not in self.stages]
 
 
 class Settings(Section):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bastion.config import Settings
 from bastion.counters.base import Counters, make_counters
 from bastion.gateway.hooks import AdminRecorder, AnswerGuard, DecisionRecorder
+from bastion.gateway.safeguards import PipelineSummary, check_pipeline
+from bastion.gateway.unauthenticated import SampledRefusals
 from bastion.gateway.upstream import UpstreamPool
 from bastion.registry import INSTALLERS, load
 from bastion.store.accounts import AccountStore
@@ -19,6 +22,8 @@ from bastion.store.db import create_engine
 from bastion.store.migrate import upgrade_async
 
 log = logging.getLogger("bastion.services")
+# The start-up summary (the pipeline this process runs); `bastion serve` shows it at INFO.
+startup_log = logging.getLogger("bastion.startup")
 
 
 async def _no_decision_record(ctx: Any, phase: str) -> None:
@@ -63,6 +68,7 @@ class Services:
 async def build_services(settings: Settings, migrate: bool = True) -> Services:
     if not settings.server.server_secret:
         raise ValueError("server.server_secret is not set (BASTION_SERVER_SECRET); refusing to start")
+    pipeline = check_pipeline(settings.pipeline)  # before anything is opened: a reduced pipeline never starts
     if migrate:
         await upgrade_async(settings.store.url)
     engine = create_engine(settings.store.url, settings.store.echo)
@@ -75,4 +81,30 @@ async def build_services(settings: Settings, migrate: bool = True) -> Services:
     )
     for ref in INSTALLERS:
         await load(ref)(services)
+    await _announce_pipeline(services, pipeline)
+    _sample_unauthenticated_refusals(services)
     return services
+
+
+async def _announce_pipeline(services: Services, pipeline: PipelineSummary) -> None:
+    """Log the pipeline this process runs; a reduced or fail-open one is also an audit record (the
+    start fails if that record cannot be made durable)."""
+    replica = services.settings.server.replica_id
+    if not pipeline.weakened:
+        startup_log.info("%s [replica %s]", pipeline.describe(), replica)
+        return
+    startup_log.warning("%s [replica %s]", pipeline.describe(), replica)
+    if services.audit is None:
+        startup_log.warning("the audit log is disabled: this weakened pipeline is not recorded anywhere")
+    await services.record_admin(pipeline.audit_action, f"gateway:{replica}",
+                                {**pipeline.details(), "replica": replica, "pid": os.getpid()})
+
+
+def _sample_unauthenticated_refusals(services: Services) -> None:
+    per_minute = services.settings.server.unauthenticated_records_per_min
+    if services.audit is None or per_minute is None:
+        return
+    sampler = SampledRefusals(services.record_decision, services.record_admin, per_minute,
+                              f"gateway:{services.settings.server.replica_id}")
+    services.record_decision = sampler
+    services.closers.append(sampler.flush)  # closers run in reverse: this flushes before the log closes

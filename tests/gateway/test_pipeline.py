@@ -48,7 +48,7 @@ def chat(url: str, key: str, text: str) -> httpx.Response:
 @pytest.mark.usefixtures("with_broken_stage")
 @pytest.mark.parametrize("failure", ["raise", "hang"])
 def test_failing_stage_denies(sqlite_url: str, failure: str) -> None:
-    stages = {"stages": ["authenticate", "account_gate", "broken", "rate_limit"]}
+    stages = {"stages": ["authenticate", "account_gate", "broken", "rate_limit"], "allow_reduced": True}
     with running_gateway(sqlite_url, pipeline=stages, server={"stage_timeout_s": 0.2}) as gw:
         assert chat(gw.url, gw.keys["active"], "fine").status_code == 200
         r = chat(gw.url, gw.keys["active"], failure)
@@ -60,7 +60,7 @@ def test_failing_stage_denies(sqlite_url: str, failure: str) -> None:
 
 @pytest.mark.usefixtures("with_broken_stage")
 def test_fail_open_is_explicit_and_recorded(sqlite_url: str) -> None:
-    pipeline = {"stages": ["authenticate", "account_gate", "broken"], "fail_open": ["broken"]}
+    pipeline = {"stages": ["authenticate", "account_gate", "broken"], "fail_open": ["broken"], "allow_reduced": True}
     with running_gateway(sqlite_url, pipeline=pipeline) as gw:
         assert chat(gw.url, gw.keys["active"], "raise").status_code == 200
     flagged = [x for x in records(sqlite_url) if x.get("reason") == "internal_fail_open"]

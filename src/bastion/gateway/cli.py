@@ -86,18 +86,34 @@ def emit(obj: Any) -> None:
 @click.command()
 @click.option("--host", default=None, help="Bind address (default from settings).")
 @click.option("--port", type=int, default=None, help="Port (default from settings).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Gateway processes sharing the port (default server.workers, 1). Needs Redis counters.")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Run the gateway (long-running)."""
-    from bastion.gateway.app import create_app
-    from bastion.gateway.server import run
+    from bastion.gateway.safeguards import ReducedPipeline, check_pipeline
+    from bastion.gateway.workers import WorkersRefused, check_workers, run_workers, show_startup_log
 
     settings = settings_from(ctx)
     if not settings.server.server_secret:
         raise click.ClickException("server.server_secret is not set (BASTION_SERVER_SECRET); refusing to start")
     if not settings.models:
         raise click.ClickException("no models configured: add [models.NAME] sections to bastion.toml")
-    run(create_app(settings), host or settings.server.host, port or settings.server.port)
+    count = workers or settings.server.workers
+    try:
+        check_pipeline(settings.pipeline)  # again in each process at start-up; here for one clear line
+        check_workers(settings, count)
+    except (ReducedPipeline, WorkersRefused) as exc:
+        raise click.ClickException(str(exc)) from exc
+    show_startup_log()
+    bind_host, bind_port = host or settings.server.host, port or settings.server.port
+    if count == 1:
+        from bastion.gateway.app import create_app
+        from bastion.gateway.server import run
+
+        run(create_app(settings), bind_host, bind_port)
+        return
+    sys.exit(run_workers(settings, bind_host, bind_port, count, ctx.obj.get("config") if ctx.obj else None))
 
 
 @click.command("demo-upstream")

@@ -1,0 +1,62 @@
+"""Secure by default: the pipeline a gateway runs at start-up, and what it may leave out.
+
+A gateway without ``authenticate`` serves anyone; one without the access policy, the input guard or
+the usage policy forwards prohibited uses to the model. Such a pipeline refuses to start unless the
+operator sets ``[pipeline] allow_reduced = true``; a start with it (or with fail-open stages) is
+recorded in the audit log, so a reduced gateway is never a silent one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bastion.config import PipelineSettings
+
+# What a request would get past without each required stage (named in the refusal).
+_WITHOUT = {
+    "authenticate": "requests would be served without an API key",
+    "access_policy": "no check of who may use which model from where",
+    "input_guard": "prompts would not be checked for prohibited uses",
+    "usage_policy": "the usage policy would not decide on the guard's hazard categories",
+}
+
+
+class ReducedPipeline(ValueError):
+    """The configured pipeline lacks required stages and ``allow_reduced`` is off."""
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSummary:
+    stages: tuple[str, ...]
+    fail_open: tuple[str, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def weakened(self) -> bool:
+        return bool(self.missing or self.fail_open)
+
+    @property
+    def audit_action(self) -> str:
+        return "pipeline.reduced" if self.missing else "pipeline.fail_open"
+
+    def describe(self) -> str:
+        """One log line: stage names and settings only (no secrets live in these settings)."""
+        line = f"pipeline: {' -> '.join(self.stages) or '(no stages)'}; fail_open: {list(self.fail_open)}"
+        if self.missing:
+            line += f"; REDUCED (allowed by pipeline.allow_reduced): missing {list(self.missing)}"
+        return line
+
+    def details(self) -> dict[str, list[str]]:
+        return {"stages": list(self.stages), "fail_open": list(self.fail_open), "missing": list(self.missing)}
+
+
+def check_pipeline(settings: PipelineSettings) -> PipelineSummary:
+    """The pipeline to run; raises ReducedPipeline when a required stage is missing and not allowed."""
+    missing = settings.missing_required()
+    if missing and not settings.allow_reduced:
+        why = "; ".join(f"without {name}, {_WITHOUT[name]}" for name in missing)
+        raise ReducedPipeline(
+            f"refusing to start: the pipeline lacks {', '.join(missing)} ({why}). Add the missing stages to "
+            "[pipeline] stages, or set [pipeline] allow_reduced = true (BASTION_PIPELINE__ALLOW_REDUCED=true) to "
+            "run a reduced pipeline on purpose; each such start is recorded in the audit log.")
+    return PipelineSummary(tuple(settings.stages), tuple(settings.fail_open), tuple(missing))
