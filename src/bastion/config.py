@@ -34,6 +34,11 @@ class ServerSettings(Section):
     port: int = 8080
     replica_id: str = "gw-1"
     max_body_bytes: int = 1_048_576
+    # Parsed-body limits on the proxy routes (400 above them); the depth stays below what the
+    # gateway can serialise again (254).
+    max_json_depth: int = Field(64, ge=1, le=254)
+    max_messages: int = Field(2048, ge=1)
+    max_string_chars: int = Field(1_048_576, ge=1)
     # HMAC key for API-key hashes and content salts; must be set outside the demo.
     server_secret: str = ""
     admin_token: str = ""

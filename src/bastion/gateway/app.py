@@ -13,6 +13,7 @@ from bastion.gateway.context import Decision, Verdict
 from bastion.gateway.metrics import render
 from bastion.gateway.pipeline import Pipeline
 from bastion.gateway.proxy import AUTH_STAGES, ROUTES, Proxy
+from bastion.gateway.validation import quote
 from bastion.registry import STAGES, load
 from bastion.services import Services, build_services
 
@@ -112,7 +113,7 @@ class Gateway:
             if match is None:
                 await self.proxy.refuse(ctx, send, Verdict(
                     Decision.DENY, "model_not_found",
-                    f"The model '{wanted}' does not exist or you do not have access to it.", {}, 404), "router")
+                    f"The model '{quote(wanted)}' does not exist or you do not have access to it.", {}, 404), "router")
                 return
             await send_bytes(send, 200, orjson.dumps(match))
             return

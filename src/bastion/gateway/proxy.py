@@ -22,7 +22,7 @@ from bastion.gateway.pipeline import Pipeline
 from bastion.gateway.sse import SseParser, event
 from bastion.gateway.stages.ratelimit import RateLimit
 from bastion.gateway.upstream import READ_ERRORS, Route
-from bastion.gateway.validation import validate
+from bastion.gateway.validation import body_limits, validate
 
 if TYPE_CHECKING:
     from bastion.services import Services
@@ -56,6 +56,7 @@ class Proxy:
         self.pipeline = pipeline
         self.rate_limit = next((s for s in pipeline.stages if isinstance(s, RateLimit)), None)
         self.max_body = services.settings.server.max_body_bytes
+        self.limits = body_limits(services.settings.server)
 
     def new_context(self, route: str, headers: dict[str, str], client: Any) -> RequestContext:
         srv = self.services.settings.server
@@ -93,7 +94,7 @@ class Proxy:
             except orjson.JSONDecodeError as exc:
                 raise GatewayError(400, f"We could not parse the JSON body of your request ({exc.msg}).",
                                    "invalid_json") from exc
-            ctx.body = validate(route, body)
+            ctx.body = validate(route, body, self.limits)
         except GatewayError as exc:
             await self.refuse(ctx, send, Verdict(Decision.DENY, exc.code, exc.message, {}, exc.status), "parse")
             return
