@@ -113,7 +113,11 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
 
         run(create_app(settings), bind_host, bind_port)
         return
-    sys.exit(run_workers(settings, bind_host, bind_port, count, ctx.obj.get("config") if ctx.obj else None))
+    try:
+        status = run_workers(settings, bind_host, bind_port, count, ctx.obj.get("config") if ctx.obj else None)
+    except WorkersRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    sys.exit(status)
 
 
 @click.command("demo-upstream")

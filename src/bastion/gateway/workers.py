@@ -41,15 +41,28 @@ def check_workers(settings: Settings, workers: int) -> None:
 
 
 def prepare_shared_state(settings: Settings) -> None:
-    """Migrate the database and create (or check) the audit signing key before any worker starts, so
-    that N workers never race to create either."""
+    """Migrate the database and open the audit log once as its writer (which creates the signing key
+    of a new log, or checks the key against an existing one) before any worker starts, so that N
+    workers never race to create either and a wrong key is one clear error here."""
+    import asyncio
+
     from bastion.store.migrate import upgrade
 
     upgrade(settings.store.url)
-    if settings.audit.enabled:
-        from bastion.audit.keys import load_signer
+    if not settings.audit.enabled:
+        return
+    from bastion.audit.keys import KeyError_
+    from bastion.audit.service import open_audit_log
 
-        load_signer(settings.audit)
+    async def check_log() -> None:
+        log = await open_audit_log(settings)
+        await log.close()
+        await log.engine.dispose()
+
+    try:
+        asyncio.run(check_log())
+    except KeyError_ as exc:
+        raise WorkersRefused(str(exc)) from exc
 
 
 def worker_app() -> Gateway:
@@ -80,7 +93,7 @@ def run_workers(settings: Settings, host: str, port: int, workers: int, config_p
     from bastion.gateway.server import uvicorn_config
 
     check_workers(settings, workers)
-    prepare_shared_state(settings)
+    prepare_shared_state(settings)  # raises WorkersRefused
     if config_path is not None:
         os.environ["BASTION_CONFIG"] = os.path.abspath(config_path)
     config = uvicorn_config(WORKER_APP, host, port, factory=True, workers=workers, log_level="info")

@@ -1,0 +1,95 @@
+"""``bastion serve --workers 2``: two worker processes behind one port append to one audit log
+(SQLite, through BEGIN IMMEDIATE and catch-up); every reply is in it and it verifies."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from bastion.gateway.demo_upstream import DemoUpstream
+from bastion.gateway.server import BackgroundServer, free_port
+from tests.audit.test_gateway_audit import records
+from tests.helpers import gateway_settings, seed_accounts
+
+REQUESTS = 240
+
+
+def _write_config(tmp_path: Path, db_url: str, upstream: str, port: int, counters: str) -> Path:
+    cfg = tmp_path / "bastion.toml"
+    cfg.write_text(
+        f'[server]\nport = {port}\nreplica_id = "gw"\n[store]\nurl = "{db_url}"\n'
+        f'[audit]\nsigning_key_file = "{tmp_path / "audit" / "signing.key"}"\n{counters}'
+        f'[limits]\nkey_rpm = 0\norg_rpm = 0\nkey_tpm = 0\norg_tpm = 0\n'
+        f'[models.demo-model]\nupstreams = [{{ base_url = "{upstream}/v1" }}]\n')
+    return cfg
+
+
+def _wait_serving(url: str, proc: subprocess.Popen[bytes]) -> None:
+    """Until the gateway answers; fails at once if the supervisor exited."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "bastion serve --workers 2 exited"
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not become healthy")
+
+
+def test_two_workers_share_one_port_and_one_log(sqlite_url: str, redis_url: str, tmp_path: Path) -> None:
+    import asyncio
+
+    port = free_port()
+    counters = f'[counters]\nbackend = "redis"\nredis_url = "{redis_url}"\nprefix = "test:{uuid.uuid4().hex}"\n'
+    with BackgroundServer(DemoUpstream()) as upstream:
+        settings = gateway_settings(sqlite_url, upstream)
+        keys, _ = asyncio.run(seed_accounts(settings))
+        cfg = _write_config(tmp_path, sqlite_url, upstream, port, counters)
+        env = {**os.environ, "BASTION_SERVER_SECRET": settings.server.server_secret}
+        log = (tmp_path / "serve.log").open("w")
+        proc = subprocess.Popen([sys.executable, "-m", "bastion.cli", "--config", str(cfg), "serve", "--workers", "2"],
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_serving(url, proc)
+            headers = {"Authorization": f"Bearer {keys['active']}", "Connection": "close"}
+
+            def one(i: int) -> httpx.Response:
+                body = {"model": "demo-model", "messages": [{"role": "user", "content": f"hello {i}"}]}
+                return httpx.post(url + "/v1/chat/completions", json=body, headers=headers, timeout=30)
+
+            with ThreadPoolExecutor(16) as pool:
+                replies = list(pool.map(one, range(REQUESTS)))
+            junk = httpx.post(url + "/v1/chat/completions", json={}, timeout=10)  # refused, sampled in full
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+            log.close()
+    assert [r.status_code for r in replies] == [200] * REQUESTS
+    assert junk.status_code == 400
+    served = {r.headers["x-request-id"] for r in replies}
+    decisions = {r["request_id"]: r for r in records(sqlite_url) if r.get("kind") == "decision"}
+    assert served <= decisions.keys()  # every acknowledged reply is in the one log
+    replicas = {decisions[rid]["replica"] for rid in served}
+    assert len(replicas) == 2 and all(r.startswith("gw.") for r in replicas)  # both workers served
+
+    verified = subprocess.run([sys.executable, "-m", "bastion.cli", "--config", str(cfg), "audit", "verify"],
+                              env=env, capture_output=True, text=True, timeout=120)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_workers_refuse_in_memory_counters(sqlite_url: str, tmp_path: Path) -> None:
+    cfg = _write_config(tmp_path, sqlite_url, "http://127.0.0.1:9", free_port(), "")
+    env = {**os.environ, "BASTION_SERVER_SECRET": secrets.token_hex(32)}
+    done = subprocess.run([sys.executable, "-m", "bastion.cli", "--config", str(cfg), "serve", "--workers", "2"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and 'backend = "redis"' in done.stderr
