@@ -228,8 +228,10 @@ def key() -> None:
 @key.command("create")
 @click.argument("org")
 @click.option("--name", default=None)
-@click.option("--rpm", type=click.IntRange(0), default=None)
-@click.option("--tpm", type=click.IntRange(0), default=None)
+@click.option("--rpm", type=click.IntRange(0), default=None,
+              help="Requests per minute for this key; 0 = unlimited (default: [limits] key_rpm).")
+@click.option("--tpm", type=click.IntRange(0), default=None,
+              help="Tokens per minute for this key; 0 = unlimited (default: [limits] key_tpm).")
 @click.pass_context
 def key_create(ctx: click.Context, org: str, name: str | None, rpm: int | None, tpm: int | None) -> None:
     async def go(a: AccountStore) -> dict[str, Any]:

@@ -1,5 +1,8 @@
 """Rate limit: requests and tokens per minute, per key and per org.
 
+Each limit is the key's or org's own (``None``: not set, use ``[limits]``; ``0``: unlimited) or the
+configured default (where ``0`` is unlimited too).
+
 Requests are counted when admitted; tokens are known only from the upstream's ``usage`` and are
 added after the response (``record_usage``). A request is admitted while the token estimate is under
 the limit, so a burst can overshoot TPM by at most the requests already in flight.
@@ -30,10 +33,10 @@ class RateLimit:
         assert p is not None
         d = self.defaults
         pairs = [
-            (f"k:{p.key_id}:req", p.key_rpm_limit or d.key_rpm, 1),
-            (f"o:{p.org_id}:req", p.rpm_limit or d.org_rpm, 1),
-            (f"k:{p.key_id}:tok", p.key_tpm_limit or d.key_tpm, 0),
-            (f"o:{p.org_id}:tok", p.tpm_limit or d.org_tpm, 0),
+            (f"k:{p.key_id}:req", _own_or_default(p.key_rpm_limit, d.key_rpm), 1),
+            (f"o:{p.org_id}:req", _own_or_default(p.rpm_limit, d.org_rpm), 1),
+            (f"k:{p.key_id}:tok", _own_or_default(p.key_tpm_limit, d.key_tpm), 0),
+            (f"o:{p.org_id}:tok", _own_or_default(p.tpm_limit, d.org_tpm), 0),
         ]
         # A cost-0 check passes while the estimate is below the limit (strictly: est + 0 > limit fails
         # only past it), so use limit - 1 for token windows: at the limit, refuse.
@@ -66,6 +69,11 @@ class RateLimit:
         now = time.time()
         await self.counters.add(f"k:{p.key_id}:tok", tokens, now)
         await self.counters.add(f"o:{p.org_id}:tok", tokens, now)
+
+
+def _own_or_default(own: int | None, default: int) -> int:
+    """An org's or key's own limit when it has one (0 = unlimited), else the configured default."""
+    return default if own is None else own
 
 
 def build(services: Services) -> RateLimit:
