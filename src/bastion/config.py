@@ -42,6 +42,12 @@ class ServerSettings(Section):
     # HMAC key for API-key hashes and content salts; must be set outside the demo.
     server_secret: str = ""
     admin_token: str = ""
+    # Admin API: its body limit (checked after the token, before the body is read), whether the
+    # Swagger page /admin/docs is served (behind the token, as /admin/openapi.json always is), and
+    # whether /metrics is open to anyone (by default it needs the admin token).
+    admin_max_body_bytes: int = Field(65_536, ge=1)
+    admin_docs: bool = False
+    metrics_public: bool = False
     stage_timeout_s: float = 2.0
     # Header set by a trusted edge proxy with the client's ISO country code.
     country_header: str = "x-bastion-country"

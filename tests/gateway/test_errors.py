@@ -82,5 +82,5 @@ def test_wrong_method_and_unknown_path(gw: Running) -> None:
     assert_openai_error(httpx.get(gw.v1 + "/chat/completions", timeout=5), 405)
     assert_openai_error(httpx.get(gw.url + "/nope", timeout=5), 404)
     assert httpx.get(gw.url + "/healthz", timeout=5).json() == {"status": "ok"}
-    metrics = httpx.get(gw.url + "/metrics", timeout=5).text
+    metrics = httpx.get(gw.url + "/metrics", headers=gw.admin_headers, timeout=5).text
     assert "bastion_requests_total" in metrics

@@ -18,7 +18,7 @@ FUZZ = settings(max_examples=30, deadline=None, suppress_health_check=list(Healt
 
 
 def operations(gw: Running) -> list[Any]:
-    schema = schemathesis.openapi.from_url(gw.url + "/admin/openapi.json")
+    schema = schemathesis.openapi.from_url(gw.url + "/admin/openapi.json", headers=gw.admin_headers)
     schema.config.base_url = gw.url
     ops = [result.ok() for result in schema.get_all_operations()]
     assert len(ops) >= 10

@@ -13,7 +13,10 @@ from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bastion.gateway.admin_gate import AdminGate
+from bastion.gateway.validation import quote
 from bastion.registry import ADMIN_ROUTERS, load
 from bastion.services import Services
 from bastion.store.accounts import AccountError
@@ -197,25 +200,34 @@ async def list_models(_: Admin, svc: Svc) -> dict[str, Any]:
 
 def _error(status: int, message: str, code: str) -> JSONResponse:
     kind = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-            404: "not_found_error", 409: "conflict_error", 422: "invalid_request_error"}.get(status, "api_error")
+            404: "not_found_error", 405: "invalid_request_error", 409: "conflict_error",
+            413: "invalid_request_error", 422: "invalid_request_error"}.get(status, "api_error")
     return JSONResponse({"error": {"message": message, "type": kind, "code": code, "param": None}}, status)
 
 
-def create_admin_app(services: Services) -> FastAPI:
+def create_admin_app(services: Services) -> AdminGate:
+    """The admin API behind its gate (token and body limit before the body is read). The OpenAPI
+    spec is served behind the token too; the Swagger page only with ``server.admin_docs``."""
+    srv = services.settings.server
     app = FastAPI(title="Bastion admin API", version="1", openapi_url="/admin/openapi.json",
-                  docs_url="/admin/docs", redoc_url=None)
+                  docs_url="/admin/docs" if srv.admin_docs else None, redoc_url=None)
     app.state.services = services
 
-    @app.exception_handler(HTTPException)
-    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Starlette's own (unknown route 404, wrong method 405) as well as the routes' HTTPException.
         return _error(exc.status_code, str(exc.detail), f"http_{exc.status_code}")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()))
-        return _error(400, f"Invalid request: {where}: {first.get('msg', 'invalid')}", "invalid_request")
+        return _error(400, f"Invalid request: {quote(where)}: {first.get('msg', 'invalid')}", "invalid_request")
+
+    @app.exception_handler(Exception)
+    async def _failed(_: Request, exc: Exception) -> JSONResponse:
+        return _error(500, "The admin request failed inside the gateway.", "internal")
 
     for ref in ADMIN_ROUTERS:
         app.include_router(load(ref))
-    return app
+    return AdminGate(app, srv.admin_token, srv.admin_max_body_bytes)

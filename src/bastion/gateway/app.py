@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from bastion.config import Settings
+from bastion.gateway.admin_gate import CLOSE, refuse_admin
 from bastion.gateway.asgi import Receive, Scope, Send, send_bytes, send_error
 from bastion.gateway.context import Decision, Verdict
 from bastion.gateway.metrics import render
@@ -66,6 +67,12 @@ class Gateway:
         if self.proxy is None:
             await send_error(send, 503, "The gateway is starting.", "starting")
             return
+        if _repeats_authorization(scope):
+            # Two credentials in one request: taking either one would be a guess (proxies differ in
+            # which they keep), so neither is.
+            await send_error(send, 400, "The request has more than one Authorization header.",
+                             "duplicate_authorization", [CLOSE])
+            return
         method = scope["method"]
         if path in ROUTES:
             if method != "POST":
@@ -77,14 +84,19 @@ class Gateway:
         elif path == "/healthz":
             await send_bytes(send, 200, b'{"status":"ok"}')
         elif path == "/metrics":
-            body = render()
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")]})
-            await send({"type": "http.response.body", "body": body})
+            await self._metrics(scope, send)
         elif path == "/admin" or path.startswith("/admin/"):
             await self.admin(scope, receive, send)
         else:
-            await send_error(send, 404, f"Unknown path {path}.", "not_found")
+            await send_error(send, 404, f"Unknown path {quote(path)}.", "not_found")
+
+    async def _metrics(self, scope: Scope, send: Send) -> None:
+        srv = self.settings.server
+        if not srv.metrics_public and await refuse_admin(scope, send, srv.admin_token):
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/plain; version=0.0.4; charset=utf-8")]})
+        await send({"type": "http.response.body", "body": render()})
 
     async def _models(self, scope: Scope, send: Send, path: str) -> None:
         assert self.proxy is not None and self.services is not None
@@ -134,6 +146,16 @@ class Gateway:
                 await self.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _repeats_authorization(scope: Scope) -> bool:
+    seen = False
+    for name, _ in scope.get("headers", ()):
+        if name == b"authorization":
+            if seen:
+                return True
+            seen = True
+    return False
 
 
 def create_app(settings: Settings, services: Services | None = None) -> Gateway:
