@@ -89,6 +89,7 @@ def test_oversize_admin_body_is_413(gw: Running) -> None:
         sock.sendall(big_post_head("/admin/orgs", 300_000_000, token))
         status, headers, body = read_response(sock)
         assert assert_openai_error(status, body, 413)["code"] == "request_too_large"
+        assert headers["connection"] == "close"
         assert closed_by_server(sock)
     limit = gw.settings.server.admin_max_body_bytes
     big = {"name": "x" * (limit + 1)}
