@@ -99,8 +99,8 @@ class ModelSettings(Section):
 
 
 # The stages without which a gateway is not the one DESIGN.md describes: who is asking, may they use
-# this model from here, and is this request a prohibited use. A pipeline lacking any of them starts
-# only with ``allow_reduced = true`` (and that start is recorded in the audit log).
+# this model from here, and is this request a prohibited use. A pipeline lacking any of them, or
+# listing one in ``fail_open``, starts only with ``allow_reduced = true`` (recorded in the audit log).
 REQUIRED_STAGES = ("authenticate", "access_policy", "input_guard", "usage_policy")
 
 
@@ -111,8 +111,8 @@ class PipelineSettings(Section):
     )
     # Stages an operator explicitly lets fail open (audited); everything else fails closed.
     fail_open: list[str] = Field(default_factory=list)
-    # Start even though a REQUIRED_STAGES stage is missing (benchmarks, a gateway behind another
-    # checker). Off by default; every start with it is recorded in the audit log.
+    # Start even though a REQUIRED_STAGES stage is missing or fails open (benchmarks, a gateway behind
+    # another checker). Off by default; every start with it is recorded in the audit log.
     allow_reduced: bool = False
 
     def missing_required(self) -> list[str]:

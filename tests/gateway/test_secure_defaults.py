@@ -42,6 +42,19 @@ def test_reduced_pipeline_is_refused_naming_what_is_missing(stages: list[str]) -
     assert "allow_reduced" in str(refused.value)
 
 
+def test_required_stage_failing_open_needs_the_allowance() -> None:
+    settings = Settings.model_validate({"pipeline": {"fail_open": ["input_guard", "rate_limit"]}})
+    with pytest.raises(ReducedPipeline, match="fail_open lists input_guard, so a request"):
+        check_pipeline(settings.pipeline)
+    allowed = Settings.model_validate({"pipeline": {"fail_open": ["input_guard"], "allow_reduced": True}})
+    summary = check_pipeline(allowed.pipeline)
+    assert summary.reduced and summary.required_fail_open == ("input_guard",)
+    assert summary.audit_action == "pipeline.reduced"
+    # A non-required stage failing open is allowed without it (and still recorded at start-up).
+    only_limits = check_pipeline(Settings.model_validate({"pipeline": {"fail_open": ["rate_limit"]}}).pipeline)
+    assert not only_limits.reduced and only_limits.weakened and only_limits.audit_action == "pipeline.fail_open"
+
+
 def _config(tmp_path: Path, upstream: str) -> tuple[Path, dict[str, str]]:
     port = free_port()
     cfg = tmp_path / "bastion.toml"
@@ -88,6 +101,7 @@ def test_allowed_reduced_pipeline_is_recorded_at_start_up(sqlite_url: str) -> No
     details = started[0]["details"]
     assert details["missing"] == ["access_policy", "input_guard", "usage_policy"]
     assert details["stages"] == pipeline["stages"] and details["fail_open"] == ["rate_limit"]
+    assert details["required_fail_open"] == []
     assert started[0]["actor"] == "gateway:test-gw"
 
 

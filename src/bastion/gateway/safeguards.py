@@ -1,8 +1,8 @@
 """Secure by default: the pipeline a gateway runs at start-up, and what it may leave out.
 
 A gateway without ``authenticate`` serves anyone; one without the access policy, the input guard or
-the usage policy forwards prohibited uses to the model. Such a pipeline refuses to start unless the
-operator sets ``[pipeline] allow_reduced = true``; a start with it (or with fail-open stages) is
+the usage policy forwards prohibited uses to the model, and so does one that lets them fail open.
+Such a pipeline refuses to start unless the operator sets ``[pipeline] allow_reduced = true``; a start with it (or with fail-open stages) is
 recorded in the audit log, so a reduced gateway is never a silent one.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bastion.config import PipelineSettings
+from bastion.config import REQUIRED_STAGES, PipelineSettings
 
 # What a request would get past without each required stage (named in the refusal).
 _WITHOUT = {
@@ -30,33 +30,51 @@ class PipelineSummary:
     stages: tuple[str, ...]
     fail_open: tuple[str, ...]
     missing: tuple[str, ...]
+    # Required stages listed in fail_open: a request that makes one fail (a prompt long enough to
+    # time the guard out) would pass it unchecked, so this needs the same allowance as leaving it out.
+    required_fail_open: tuple[str, ...] = ()
+
+    @property
+    def reduced(self) -> bool:
+        return bool(self.missing or self.required_fail_open)
 
     @property
     def weakened(self) -> bool:
-        return bool(self.missing or self.fail_open)
+        return bool(self.reduced or self.fail_open)
 
     @property
     def audit_action(self) -> str:
-        return "pipeline.reduced" if self.missing else "pipeline.fail_open"
+        return "pipeline.reduced" if self.reduced else "pipeline.fail_open"
 
     def describe(self) -> str:
         """One log line: stage names and settings only (no secrets live in these settings)."""
         line = f"pipeline: {' -> '.join(self.stages) or '(no stages)'}; fail_open: {list(self.fail_open)}"
-        if self.missing:
-            line += f"; REDUCED (allowed by pipeline.allow_reduced): missing {list(self.missing)}"
+        if self.reduced:
+            line += (f"; REDUCED (allowed by pipeline.allow_reduced): missing {list(self.missing)}, "
+                     f"required stages failing open {list(self.required_fail_open)}")
         return line
 
     def details(self) -> dict[str, list[str]]:
-        return {"stages": list(self.stages), "fail_open": list(self.fail_open), "missing": list(self.missing)}
+        return {"stages": list(self.stages), "fail_open": list(self.fail_open), "missing": list(self.missing),
+                "required_fail_open": list(self.required_fail_open)}
 
 
 def check_pipeline(settings: PipelineSettings) -> PipelineSummary:
-    """The pipeline to run; raises ReducedPipeline when a required stage is missing and not allowed."""
-    missing = settings.missing_required()
-    if missing and not settings.allow_reduced:
-        why = "; ".join(f"without {name}, {_WITHOUT[name]}" for name in missing)
+    """The pipeline to run; raises ReducedPipeline when a required stage is missing or fails open and
+    ``allow_reduced`` is off."""
+    summary = PipelineSummary(tuple(settings.stages), tuple(settings.fail_open), tuple(settings.missing_required()),
+                              tuple(s for s in REQUIRED_STAGES if s in settings.fail_open and s in settings.stages))
+    if summary.reduced and not settings.allow_reduced:
+        problems = []
+        if summary.missing:
+            why = "; ".join(f"without {name}, {_WITHOUT[name]}" for name in summary.missing)
+            problems.append(f"the pipeline lacks {', '.join(summary.missing)} ({why})")
+        if summary.required_fail_open:
+            problems.append(f"pipeline.fail_open lists {', '.join(summary.required_fail_open)}, so a request "
+                            "that makes them fail would pass them unchecked")
         raise ReducedPipeline(
-            f"refusing to start: the pipeline lacks {', '.join(missing)} ({why}). Add the missing stages to "
-            "[pipeline] stages, or set [pipeline] allow_reduced = true (BASTION_PIPELINE__ALLOW_REDUCED=true) to "
-            "run a reduced pipeline on purpose; each such start is recorded in the audit log.")
-    return PipelineSummary(tuple(settings.stages), tuple(settings.fail_open), tuple(missing))
+            f"refusing to start: {'; and '.join(problems)}. Add the missing stages to [pipeline] stages and keep "
+            "required stages out of fail_open, or set [pipeline] allow_reduced = true "
+            "(BASTION_PIPELINE__ALLOW_REDUCED=true) to run a reduced pipeline on purpose; each such start is "
+            "recorded in the audit log.")
+    return summary
