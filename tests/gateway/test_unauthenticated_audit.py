@@ -73,11 +73,12 @@ def test_each_minute_starts_a_new_sample_and_closes_the_last() -> None:
             await sampler(_ctx(None), "decision")
         await sampler(_ctx(None, reason="internal"), "decision")  # our failure, not the client's: recorded
         await sampler(_ctx(None, Decision.ALLOW, "ok"), "decision")  # an allowed request: recorded
-        assert len(decisions) == 4 and admin == []
+        await sampler(_ctx(None, reason="upstream_error"), "close")  # a forwarded request's close: recorded
+        assert len(decisions) == 5 and admin == []
         clock.now += WINDOW_S
         await sampler(_ctx(None), "decision")  # a new minute: last minute's count first, then a new sample
         assert [a["suppressed"] for a in admin] == [{"missing_api_key": 3}]
-        assert len(decisions) == 5
+        assert len(decisions) == 6
         await sampler.flush()  # nothing suppressed in this minute: no record
         assert len(admin) == 1
 

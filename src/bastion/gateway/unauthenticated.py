@@ -26,9 +26,10 @@ WINDOW_S = 60.0
 SUPPRESSED_ACTION = "audit.unauthenticated_suppressed"
 
 
-def is_unauthenticated_refusal(ctx: RequestContext) -> bool:
-    """Denied before a principal was known, for a reason the client controls (not ``internal``)."""
-    return ctx.principal is None and ctx.final.denied and ctx.final.reason != "internal"
+def is_unauthenticated_refusal(ctx: RequestContext, phase: str) -> bool:
+    """Refused before the upstream (phase ``decision``) with no principal known, for a reason the
+    client controls (not ``internal``). The records of a forwarded request are never sampled."""
+    return phase == "decision" and ctx.principal is None and ctx.final.denied and ctx.final.reason != "internal"
 
 
 class SampledRefusals:
@@ -50,9 +51,9 @@ class SampledRefusals:
     async def __call__(self, ctx: RequestContext, phase: str) -> None:
         if self.clock() - self.window_start >= WINDOW_S:
             await self.flush()
-        if not is_unauthenticated_refusal(ctx) or self.recorded < self.per_minute:
-            if is_unauthenticated_refusal(ctx):
-                self.recorded += 1
+        sampled = is_unauthenticated_refusal(ctx, phase)
+        if not sampled or self.recorded < self.per_minute:
+            self.recorded += sampled
             await self.inner(ctx, phase)
             return
         self.suppressed[ctx.final.reason] += 1
