@@ -146,3 +146,16 @@ def open_note(signed: str, verifier: NoteVerifier) -> str:
     if not found:
         raise NoteError(f"note is not signed by {verifier.name}")
     return text
+
+
+def signer_ids(signed: str) -> list[str]:
+    """``<key name>+<hex key id>`` of each signature line of a note (unverified: for messages only)."""
+    _, _, sigs = signed.partition("\n\n")
+    out: list[str] = []
+    for line in sigs.splitlines():
+        name, _, blob = line.removeprefix(DASH).rpartition(" ")
+        try:
+            out.append(f"{name}+{base64.b64decode(blob, validate=True)[:4].hex()}")
+        except ValueError:
+            out.append(f"{name}+?")
+    return out

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bastion.audit.identity import bind_signer
 from bastion.audit.keys import load_signer
 from bastion.audit.log import AuditLog, AuditUnavailable
 from bastion.audit.records import admin_record, cli_actor, content_salt, decision_record
@@ -18,14 +19,27 @@ if TYPE_CHECKING:
 
 
 async def open_audit_log(settings: Settings, engine: AsyncEngine | None = None, writer: bool = True) -> AuditLog:
-    """Open the configured log (migrating the database first when we create the engine)."""
+    """Open the configured log (migrating the database first when we create the engine).
+
+    A writer checks its key against the key the log is bound to (and may create the key of an empty
+    log); a reader only loads the configured key."""
     if engine is None:
         from bastion.store.db import create_engine
         from bastion.store.migrate import upgrade_async
 
         await upgrade_async(settings.store.url)
         engine = create_engine(settings.store.url)
-    return await AuditLog(engine, load_signer(settings.audit), settings.audit).open(writer)
+        try:
+            return await _open(settings, engine, writer)
+        except BaseException:
+            await engine.dispose()
+            raise
+    return await _open(settings, engine, writer)
+
+
+async def _open(settings: Settings, engine: AsyncEngine, writer: bool) -> AuditLog:
+    signer = await bind_signer(engine, settings.audit) if writer else load_signer(settings.audit)
+    return await AuditLog(engine, signer, settings.audit).open(writer)
 
 
 def append_cli_record(settings: Settings, kind: str, action: str, details: dict[str, Any]) -> bool:

@@ -30,3 +30,12 @@ audit_checkpoints = Table(
     Column("size", BigInteger, primary_key=True, autoincrement=False),
     Column("note", Text, nullable=False),  # the signed checkpoint note, verbatim
 )
+
+# Facts about the log itself. ``signing_key``: the verifier key (C2SP name+hash+key) the log is bound
+# to, written once by the first writer of an empty log; a writer with another key refuses to start.
+audit_meta = Table(
+    "audit_meta",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def _create_private_file(path: Path) -> None:
+    """Make a new database file with mode 0600 before SQLite does (it would use 0644 under the usual
+    umask); SQLite gives its -wal and -shm files the database file's mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def create_engine(url: str, echo: bool = False) -> AsyncEngine:
@@ -25,7 +35,7 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
         if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
+            _create_private_file(Path(db))
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
