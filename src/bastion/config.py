@@ -55,8 +55,8 @@ class ServerSettings(Section):
     # Gateway processes `bastion serve` runs on this machine (one listening socket shared by all).
     workers: int = Field(1, ge=1, le=256)
     # Refusals of requests that named no valid principal (no key, a wrong key, junk) recorded in full
-    # per minute and process; the rest are counted in one record a minute. None: record every one.
-    unauthenticated_records_per_min: int | None = Field(60, ge=0)
+    # per minute and process; the rest are counted in one record a minute (docs/operator-guide.md).
+    unauthenticated_records_per_min: int = Field(60, ge=0)
 
 
 class StoreSettings(Section):

@@ -194,7 +194,9 @@ class Matcher:
         self.thresholds = thresholds or Thresholds()
         self.limit = candidates
 
-    def screen(self, subject: Subject, max_hits: int = 10) -> ScreeningResult:
+    def screen(self, subject: Subject, max_hits: int = 10, floor: float | None = None) -> ScreeningResult:
+        """Hits at or above the review threshold, best first. ``floor`` (for calibration) keeps lower
+        ones too, each still decided by the thresholds."""
         renderings = normalise(subject.name, subject.kind)
         abjad = is_abjad(subject.name)
         best: dict[int, tuple[float, IndexedName]] = {}
@@ -208,7 +210,7 @@ class Matcher:
         for name_score, cand in best.values():
             score, features = feature_adjust(subject, cand.entry, name_score)
             decision = self.thresholds.decide(score)
-            if decision == "clear":
+            if decision == "clear" and (floor is None or score < floor):
                 continue
             e = cand.entry
             hits.append(ScreeningHit(e.list_id, e.entity_id, e.names[0], cand.display, score, name_score, decision,

@@ -34,7 +34,8 @@ class Subject:
     name: str
     kind: EntityKind = "unknown"
     country: str | None = None  # ISO alpha-2
-    birth_date: str | None = None  # ISO, possibly partial
+    birth_date: str | None = None  # ISO, possibly partial, or a range of years "1960/1962"
+    identifiers: tuple[tuple[str, str], ...] = ()  # (kind, value): ("passport", "A1234567"), ("imo", "9123456")
 
 
 @dataclass(frozen=True, slots=True)
