@@ -102,7 +102,7 @@ async def _announce_pipeline(services: Services, pipeline: PipelineSummary) -> N
 
 def _sample_unauthenticated_refusals(services: Services) -> None:
     per_minute = services.settings.server.unauthenticated_records_per_min
-    if services.audit is None or per_minute is None:
+    if services.audit is None:
         return
     sampler = SampledRefusals(services.record_decision, services.record_admin, per_minute,
                               f"gateway:{services.settings.server.replica_id}")
