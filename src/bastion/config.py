@@ -39,6 +39,14 @@ class ServerSettings(Section):
     max_json_depth: int = Field(64, ge=1, le=254)
     max_messages: int = Field(2048, ge=1)
     max_string_chars: int = Field(1_048_576, ge=1)
+    # Connection hygiene (gateway/connection.py): the request head and the body must each arrive
+    # in time (408 and close otherwise), an idle kept-alive connection is closed, and a head with
+    # too many or too large headers is a 431.
+    header_timeout_s: float = Field(10.0, gt=0)
+    body_timeout_s: float = Field(30.0, gt=0)
+    keep_alive_timeout_s: int = Field(30, ge=1)
+    max_header_count: int = Field(100, ge=1)
+    max_header_bytes: int = Field(16_384, ge=1024)
     # HMAC key for API-key hashes and content salts; must be set outside the demo.
     server_secret: str = ""
     admin_token: str = ""

@@ -12,6 +12,9 @@ from typing import Any
 
 import uvicorn
 
+from bastion.config import Settings
+from bastion.gateway.connection import ConnectionLimits, guarded_protocol
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -20,10 +23,16 @@ def free_port() -> int:
         return port
 
 
-def uvicorn_config(app: Any, host: str, port: int, **kw: Any) -> uvicorn.Config:
-    return uvicorn.Config(app, host=host, port=port, loop="uvloop", http="httptools", lifespan="on",
-                          access_log=False, log_level=kw.pop("log_level", "warning"), timeout_keep_alive=30,
-                          **kw)
+def uvicorn_config(app: Any, host: str, port: int, limits: ConnectionLimits | None = None,
+                   **kw: Any) -> uvicorn.Config:
+    """uvicorn settings with Bastion's connection limits (gateway/connection.py): ``limits``, else those
+    of the app's own settings (the Gateway carries them), else the defaults."""
+    if limits is None:
+        settings = getattr(app, "settings", None)
+        limits = ConnectionLimits.of(settings.server) if isinstance(settings, Settings) else ConnectionLimits()
+    return uvicorn.Config(app, host=host, port=port, loop="uvloop", http=guarded_protocol(limits), lifespan="on",
+                          access_log=False, log_level=kw.pop("log_level", "warning"),
+                          timeout_keep_alive=limits.keep_alive_timeout_s, **kw)
 
 
 def run(app: Any, host: str, port: int) -> None:
