@@ -60,10 +60,10 @@ async def appends_per_second(url: str, key_file: Path, n: int, concurrency: int)
     elapsed = time.perf_counter() - start
     await log.close()
     proof_times = []
-    size = log.tree.size
+    size = log.size
     for i in range(0, size, max(1, size // 500)):
         t = time.perf_counter()
-        log.tree.inclusion_proof(i, size)
+        await log.inclusion_proof(i, size)
         proof_times.append(time.perf_counter() - t)
     await log.engine.dispose()
     lat.sort()

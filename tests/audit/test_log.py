@@ -34,12 +34,12 @@ async def test_append_checkpoint_prove_verify(db_url: str, tmp_path: Path) -> No
     cp, note = latest
     assert cp.size == 25 and note.startswith(f"{settings.audit.origin}\n25\n")
     leaf = await log.entry(7)
-    verify_inclusion(7, 25, leaf_hash(leaf), log.tree.inclusion_proof(7, 25), cp.root)
+    verify_inclusion(7, 25, leaf_hash(leaf), await log.inclusion_proof(7, 25), cp.root)
     notes = await db_notes(log.engine)
     sizes = [Checkpoint.parse(n.split("\n\n")[0] + "\n").size for n in notes]
     assert sizes[-1] == 25 and sizes[0] >= 10
     first = Checkpoint.parse(notes[0].split("\n\n")[0] + "\n")
-    verify_consistency(first.size, 25, log.tree.consistency_proof(first.size, 25), first.root, cp.root)
+    verify_consistency(first.size, 25, await log.consistency_proof(first.size, 25), first.root, cp.root)
     result = await verify_stream(db_entries(log.engine), notes, [log.signer.verifier], settings.audit.origin)
     assert result.ok and result.size == 25, result.line()
     await log.engine.dispose()
@@ -50,11 +50,11 @@ async def test_reopen_loads_stored_tree_and_continues(db_url: str, tmp_path: Pat
     log = await open_audit_log(settings)
     for i in range(13):
         await log.append({"n": i})
-    root13 = log.tree.root()
+    root13 = await log.root()
     await log.close()
     await log.engine.dispose()
     again = await open_audit_log(settings)
-    assert again.tree.size == 13 and again.tree.root() == root13  # loaded, not rehashed
+    assert again.size == 13 and await again.root() == root13  # the right edge read back, not rehashed
     await again.append({"n": 13})
     await again.close()
     result = await verify_stream(db_entries(again.engine), await db_notes(again.engine), [again.signer.verifier],

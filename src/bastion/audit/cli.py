@@ -97,7 +97,7 @@ def prove(ctx: click.Context, index: int) -> None:
         if index >= cp.size:
             raise click.ClickException(f"index {index} is not covered by the latest checkpoint (size {cp.size})")
         leaf = await log.entry(index)
-        proof = log.tree.inclusion_proof(index, cp.size)
+        proof = await log.inclusion_proof(index, cp.size)
         return {"index": index, "tree_size": cp.size, "entry": leaf.decode(), "checkpoint": note,
                 "inclusion_proof": [base64.b64encode(h).decode() for h in proof]}
 

@@ -85,12 +85,13 @@ async def export_bundle(audit: AuditLog, out: Path, start: datetime | None, end:
     out.mkdir(parents=True, exist_ok=True)
     (out / "entries.jsonl").write_bytes(b"".join(leaf + b"\n" for _, leaf in run))
     (out / "checkpoints.txt").write_text(NOTE_SEPARATOR.join(notes))
+    inclusion = await audit.inclusion_proofs([i for i, _ in run], cp.size)
+    consistency = [(a, b, await audit.consistency_proof(a, b)) for a, b in itertools.pairwise(sizes) if a > 0]
     proofs = {
         "first_index": first,
         "checkpoint_size": cp.size,
-        "inclusion": {str(i): [b64(h) for h in audit.tree.inclusion_proof(i, cp.size)] for i, _ in run},
-        "consistency": [{"size1": a, "size2": b, "proof": [b64(h) for h in audit.tree.consistency_proof(a, b)]}
-                        for a, b in itertools.pairwise(sizes) if a > 0],
+        "inclusion": {str(i): [b64(h) for h in proof] for i, proof in inclusion.items()},
+        "consistency": [{"size1": a, "size2": b, "proof": [b64(h) for h in proof]} for a, b, proof in consistency],
     }
     (out / "proofs.json").write_text(json.dumps(proofs, indent=1))
     (out / "verifier.key").write_text(audit.signer.verifier.key_string() + "\n")

@@ -5,6 +5,10 @@ queue up while a batch commits and go together in the next one, so throughput gr
 each caller still waits for its own durable commit. With several processes on one PostgreSQL
 database, each batch takes a transaction-scoped advisory lock and first catches up with what the
 other writers added, so exactly one sequencer extends the log at a time and the tree stays one.
+
+In memory the log keeps only the tree's right edge (a ``Frontier``, O(log n) hashes) and the last
+leaf hash; proofs and older roots read their subtree hashes from the store (``NodeStore``, with a
+bounded cache), so the process's memory does not grow with the log.
 """
 
 from __future__ import annotations
@@ -20,11 +24,20 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bastion.audit.checkpoint import Checkpoint
-from bastion.audit.merkle import TreeHashes, leaf_hash
+from bastion.audit.merkle import (
+    EMPTY_ROOT,
+    Frontier,
+    ProofError,
+    consistency_ranges,
+    frontier_coords,
+    inclusion_ranges,
+    leaf_hash,
+)
+from bastion.audit.nodes import NodeStore
 from bastion.audit.note import NoteSigner
 from bastion.audit.records import canonical
 from bastion.audit.settings import AuditSettings
-from bastion.audit.tables import audit_checkpoints, audit_entries, audit_nodes
+from bastion.audit.tables import audit_checkpoints, audit_entries
 from bastion.audit.writer import LogMoved, Nodes, Note, Rows, batch_writer
 
 log = logging.getLogger("bastion.audit")
@@ -46,12 +59,19 @@ class AuditLog:
         self.signer = signer
         self.settings = settings
         self.origin = settings.origin
-        self.tree = TreeHashes()
+        self.frontier = Frontier()
+        self._last_leaf = b""  # the leaf hash at size - 1: the next record's ``prev``
+        self.nodes = NodeStore(engine, settings.proof_cache_entries)
         self.checkpoint_size = 0
         self._last_checkpoint_at = time.monotonic()
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         self._store = batch_writer(engine)
+
+    @property
+    def size(self) -> int:
+        """Entries durable in the store (as far as this process has seen)."""
+        return self.frontier.size
 
     # -- life cycle ----------------------------------------------------------------------
     async def open(self, writer: bool = True) -> AuditLog:
@@ -106,25 +126,24 @@ class AuditLog:
     async def _commit_batch(self, batch: list[_Pending]) -> None:
         records = [p.record for p in batch]
         for _ in range(20):
-            start = self.tree.size
-            rows, nodes = self._extend(records)
-            note = self._note() if self._checkpoint_due() else None
+            start = self.size
+            frontier = self.frontier.copy()  # adopted only once the batch is durable
+            rows, nodes = self._extend(frontier, records)
+            note = self._note(frontier) if self._checkpoint_due(frontier.size) else None
             try:
                 await self._store.commit(start, rows, nodes, note)
             except LogMoved:  # another process appended: take in its entries, then try again
-                self.tree.truncate(start)
                 await self.refresh()
                 continue
             except Exception as exc:  # nothing of the batch is durable
-                self.tree.truncate(start)
                 self._fail(batch, exc)
                 return
+            self.frontier, self._last_leaf = frontier, rows[-1][2]
             self._noted(note)
             for i, p in enumerate(batch):
                 if not p.future.done():
                     p.future.set_result(start + i)
             return
-        self.tree.truncate(start)
         self._fail(batch, RuntimeError("the log kept moving under this writer"))
 
     def _fail(self, batch: list[_Pending], exc: BaseException) -> None:
@@ -133,11 +152,10 @@ class AuditLog:
             if not p.future.done():
                 p.future.set_exception(AuditUnavailable(f"audit log write failed ({type(exc).__name__})"))
 
-    def _extend(self, records: list[dict[str, Any]]) -> tuple[Rows, Nodes]:
-        """Add the records to the in-memory tree; return the rows and subtree hashes to store."""
-        tree = self.tree
-        start = tree.size
-        prev = tree.node(0, start - 1).hex() if start else ""
+    def _extend(self, frontier: Frontier, records: list[dict[str, Any]]) -> tuple[Rows, Nodes]:
+        """Add the records to ``frontier``; return the rows and subtree hashes to store."""
+        start = frontier.size
+        prev = self._last_leaf.hex()
         rows: Rows = []
         nodes: Nodes = []
         for i, record in enumerate(records):
@@ -146,48 +164,32 @@ class AuditLog:
             leaf = canonical({**record, "prev": prev})
             lh = leaf_hash(leaf)
             rows.append((start + i, leaf, lh))
-            nodes.extend(tree.append(lh))
+            nodes.extend(frontier.append(lh))
             prev = lh.hex()
         return rows, nodes
 
     async def _catch_up(self, conn: AsyncConnection) -> None:
-        """Load what other writers appended since we last looked (all of it, at start-up)."""
-        have = self.tree.size
+        """Take in what other writers appended since we last looked: only the new right edge and last
+        leaf hash are read, whatever the log's size."""
+        have = self.size
         db_size = await conn.scalar(select(func.coalesce(func.max(audit_entries.c.idx) + 1, 0))) or 0
         if db_size == have:
             return
         if db_size < have:
             raise AuditUnavailable(f"the audit log shrank from {have} to {db_size} entries")
-        if have == 0:
-            await self._load_stored(conn)
-            return
-        rows = await conn.execute(select(audit_entries.c.leaf_hash).where(audit_entries.c.idx >= have)
-                                  .order_by(audit_entries.c.idx))
-        for (lh,) in rows:
-            self.tree.append(bytes(lh))
-
-    async def _load_stored(self, conn: AsyncConnection) -> None:
-        """Rebuild the in-memory tree from stored leaf and subtree hashes, without rehashing."""
-        result = await conn.stream(select(audit_entries.c.leaf_hash).order_by(audit_entries.c.idx))
-        level0 = self.tree.levels[0]
-        async for part in result.partitions(10_000):
-            for (lh,) in part:
-                level0 += lh
-        result = await conn.stream(select(audit_nodes.c.level, audit_nodes.c.idx, audit_nodes.c.hash)
-                                   .order_by(audit_nodes.c.level, audit_nodes.c.idx))
-        async for part in result.partitions(10_000):
-            for level, idx, h in part:
-                self.tree.set_node(level, idx, bytes(h))
+        coords = frontier_coords(db_size)
+        known = await self.nodes.hashes([*coords, (0, db_size - 1)])
+        self.frontier = Frontier(db_size, [known[c] for c in coords])
+        self._last_leaf = known[(0, db_size - 1)]
 
     # -- checkpoints ---------------------------------------------------------------------
-    def _checkpoint_due(self) -> bool:
-        new = self.tree.size - self.checkpoint_size
+    def _checkpoint_due(self, size: int) -> bool:
+        new = size - self.checkpoint_size
         waited = (time.monotonic() - self._last_checkpoint_at) * 1000
         return new >= self.settings.checkpoint_every or (new > 0 and waited >= self.settings.checkpoint_interval_ms)
 
-    def _note(self) -> Note:
-        size = self.tree.size
-        return size, Checkpoint(self.origin, size, self.tree.root(size)).sign(self.signer)
+    def _note(self, frontier: Frontier) -> Note:
+        return frontier.size, Checkpoint(self.origin, frontier.size, frontier.root()).sign(self.signer)
 
     def _noted(self, note: Note) -> None:
         if note is not None:
@@ -196,11 +198,11 @@ class AuditLog:
 
     async def _timed_checkpoint(self) -> None:
         for _ in range(5):
-            if self.tree.size <= self.checkpoint_size:
+            if self.size <= self.checkpoint_size:
                 return
-            note = self._note()
+            note = self._note(self.frontier)
             try:
-                await self._store.commit(self.tree.size, [], [], note)
+                await self._store.commit(self.size, [], [], note)
             except LogMoved:
                 await self.refresh()
                 continue
@@ -222,6 +224,38 @@ class AuditLog:
     async def refresh(self) -> None:
         async with self.engine.connect() as conn:
             await self._catch_up(conn)
+
+    # -- proofs (hashes read from the store) -----------------------------------------------
+    def _within(self, size: int) -> None:
+        if size > self.size:
+            raise ProofError(f"tree size {size} is beyond the log's size {self.size}")
+
+    async def root(self, size: int | None = None) -> bytes:
+        n = self.size if size is None else size
+        self._within(n)
+        if n == self.size:
+            return self.frontier.root()
+        return EMPTY_ROOT if n == 0 else (await self.nodes.range_hashes([(0, n)]))[0]
+
+    async def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        self._within(size)
+        return await self.nodes.range_hashes(inclusion_ranges(index, size))
+
+    async def inclusion_proofs(self, indices: list[int], size: int) -> dict[int, list[bytes]]:
+        """Many proofs against one tree size, their hashes read together (exports)."""
+        self._within(size)
+        plans = {i: inclusion_ranges(i, size) for i in indices}
+        flat = await self.nodes.range_hashes([r for plan in plans.values() for r in plan])
+        out: dict[int, list[bytes]] = {}
+        pos = 0
+        for i, plan in plans.items():
+            out[i] = flat[pos : pos + len(plan)]
+            pos += len(plan)
+        return out
+
+    async def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
+        self._within(size2)
+        return await self.nodes.range_hashes(consistency_ranges(size1, size2))
 
     async def entry(self, index: int) -> bytes:
         async with self.engine.connect() as conn:

@@ -1,8 +1,10 @@
 """RFC 6962 / RFC 9162 Merkle tree hashing, proofs and their verification (pure functions).
 
 Leaf hash = SHA-256(0x00 || leaf), node hash = SHA-256(0x01 || left || right), trees of any size.
-``TreeHashes`` keeps the hash of every complete subtree, packed per level, so roots and proofs for
-any tree size cost O(log n) lookups and no rehashing of the log. The verifiers follow RFC 9162
+Proofs are planned as ranges of leaves (``inclusion_ranges``, ``consistency_ranges``), each range a
+few complete subtrees (``range_nodes``) whose stored hashes are folded: O(log n) lookups, no
+rehashing. ``Frontier`` is all that appending needs in memory; ``TreeHashes`` keeps everything
+(the reference construction). The verifiers follow RFC 9162
 section 2.1.3.2 / 2.1.4.2, and the subtree proofs follow the Merkle Tree Certificates draft
 (section 4.3 / 4.4), checked against transparency-dev's published test vectors.
 """
@@ -10,7 +12,7 @@ section 2.1.3.2 / 2.1.4.2, and the subtree proofs follow the Merkle Tree Certifi
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -33,8 +35,124 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
+Coord = tuple[int, int]
+"""(level, index): the complete subtree over leaves [index * 2**level, (index + 1) * 2**level)."""
+
+Range = tuple[int, int]
+"""[lo, hi): a run of leaves whose Merkle tree hash (MTH) a proof carries."""
+
+
+def range_nodes(lo: int, hi: int) -> list[Coord]:
+    """The complete subtrees whose hashes, right-folded, give MTH(leaves[lo:hi]).
+
+    RFC 6962 splits n leaves at the largest power of two k < n; in every range a proof or root asks
+    for, the left part [lo, lo + k) is itself complete and aligned, so only the right part recurses.
+    """
+    out: list[Coord] = []
+    while True:
+        n = hi - lo
+        if n <= 0:
+            raise ValueError("empty range")
+        if n & (n - 1) == 0 and lo % n == 0:
+            out.append((n.bit_length() - 1, lo // n))
+            return out
+        k = _split(n)
+        if lo % k:
+            raise ValueError(f"[{lo}, {hi}) is not a range of an RFC 6962 tree")
+        out.append((k.bit_length() - 1, lo // k))
+        lo += k
+
+
+def fold(hashes: Sequence[bytes]) -> bytes:
+    """MTH of a range from its ``range_nodes`` hashes (left to right): node(h1, node(h2, ...))."""
+    h = hashes[-1]
+    for left in reversed(hashes[:-1]):
+        h = node_hash(left, h)
+    return h
+
+
+def inclusion_ranges(index: int, size: int) -> list[Range]:
+    """The ranges whose MTHs make the inclusion proof of ``index`` in the tree of ``size`` (RFC 9162 2.1.3.1)."""
+    if not 0 <= index < size:
+        raise ProofError(f"no inclusion proof for index {index} in a tree of size {size}")
+    out: list[Range] = []
+    lo, hi = 0, size
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if index < lo + k:
+            out.append((lo + k, hi))
+            hi = lo + k
+        else:
+            out.append((lo, lo + k))
+            lo += k
+    out.reverse()  # the proof runs from the leaf up
+    return out
+
+
+def consistency_ranges(size1: int, size2: int) -> list[Range]:
+    """The ranges whose MTHs make the consistency proof from ``size1`` to ``size2`` (RFC 9162 2.1.4.1)."""
+    if not 0 < size1 <= size2:
+        raise ProofError(f"no consistency proof from size {size1} to {size2}")
+    out: list[Range] = []
+    m, lo, hi, complete = size1, 0, size2, True
+    while m != hi:  # m is absolute: the old tree ends where this range ends
+        k = _split(hi - lo)
+        if m - lo <= k:
+            out.append((lo + k, hi))
+            hi = lo + k
+        else:
+            out.append((lo, lo + k))
+            lo += k
+            complete = False
+    if not complete:
+        out.append((lo, hi))
+    out.reverse()
+    return out
+
+
+def frontier_coords(size: int) -> list[Coord]:
+    """The right edge of a tree of ``size`` leaves: one complete subtree per set bit, largest first."""
+    return [(b, (size >> b) - 1) for b in range(size.bit_length() - 1, -1, -1) if size >> b & 1]
+
+
+class Frontier:
+    """What appending needs: the hashes of the right edge (``frontier_coords``), O(log n) of them.
+
+    Every other hash lives in the store; proofs are planned here (``inclusion_ranges``...) and
+    their hashes read from there.
+    """
+
+    __slots__ = ("hashes", "size")
+
+    def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
+        if len(hashes) != size.bit_count():
+            raise ValueError(f"a frontier of size {size} has {size.bit_count()} hashes, not {len(hashes)}")
+        self.size = size
+        self.hashes = list(hashes)
+
+    def copy(self) -> Frontier:
+        return Frontier(self.size, self.hashes)
+
+    def append(self, lh: bytes) -> list[tuple[int, int, bytes]]:
+        """Add one leaf hash; return the (level, index, hash) of every subtree it completes."""
+        created: list[tuple[int, int, bytes]] = []
+        index, level, h = self.size, 0, lh
+        while index & 1:
+            h = node_hash(self.hashes.pop(), h)
+            level += 1
+            index >>= 1
+            created.append((level, index, h))
+        self.hashes.append(h)
+        self.size += 1
+        return created
+
+    def root(self) -> bytes:
+        return fold(self.hashes) if self.hashes else EMPTY_ROOT
+
+
 class TreeHashes:
-    """The hashes of all complete subtrees of an append-only log, one packed bytearray per level."""
+    """Every complete subtree's hash in memory, one packed bytearray per level: the reference
+    construction (tests, small trees). The log itself keeps only a ``Frontier``."""
 
     def __init__(self) -> None:
         self.levels: list[bytearray] = [bytearray()]
@@ -64,28 +182,8 @@ class TreeHashes:
             created.append((level, index, h))
         return created
 
-    def set_node(self, level: int, index: int, h: bytes) -> None:
-        """Restore a stored hash (loading the tree from the database, in index order)."""
-        while len(self.levels) <= level:
-            self.levels.append(bytearray())
-        if len(self.levels[level]) != index * HASH_SIZE:
-            raise ValueError(f"stored node ({level}, {index}) out of order")
-        self.levels[level] += h
-
-    def truncate(self, size: int) -> None:
-        """Forget everything after the first ``size`` leaves (undo a batch that failed to commit)."""
-        for level, data in enumerate(self.levels):
-            del data[(size >> level) * HASH_SIZE :]
-
     def range_hash(self, lo: int, hi: int) -> bytes:
-        """MTH of leaves [lo, hi): complete aligned subtrees are looked up, the rest combined."""
-        n = hi - lo
-        if n <= 0:
-            raise ValueError("empty range")
-        if n & (n - 1) == 0 and lo % n == 0:
-            return self.node(n.bit_length() - 1, lo // n)
-        k = _split(n)
-        return node_hash(self.range_hash(lo, lo + k), self.range_hash(lo + k, hi))
+        return fold([self.node(lv, i) for lv, i in range_nodes(lo, hi)])
 
     def root(self, size: int | None = None) -> bytes:
         n = self.size if size is None else size
@@ -94,34 +192,14 @@ class TreeHashes:
         return EMPTY_ROOT if n == 0 else self.range_hash(0, n)
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
-        if not 0 <= index < size <= self.size:
+        if size > self.size:
             raise ProofError(f"no inclusion proof for index {index} in a tree of size {size}")
-        return self._path(index, 0, size)
-
-    def _path(self, m: int, lo: int, hi: int) -> list[bytes]:
-        n = hi - lo
-        if n == 1:
-            return []
-        k = _split(n)
-        if m < k:
-            return [*self._path(m, lo, lo + k), self.range_hash(lo + k, hi)]
-        return [*self._path(m - k, lo + k, hi), self.range_hash(lo, lo + k)]
+        return [self.range_hash(lo, hi) for lo, hi in inclusion_ranges(index, size)]
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
-        if not 0 < size1 <= size2 <= self.size:
+        if size2 > self.size:
             raise ProofError(f"no consistency proof from size {size1} to {size2}")
-        if size1 == size2:
-            return []
-        return self._subproof(size1, 0, size2, True)
-
-    def _subproof(self, m: int, lo: int, hi: int, complete: bool) -> list[bytes]:
-        n = hi - lo
-        if m == n:
-            return [] if complete else [self.range_hash(lo, hi)]
-        k = _split(n)
-        if m <= k:
-            return [*self._subproof(m, lo, lo + k, complete), self.range_hash(lo + k, hi)]
-        return [*self._subproof(m - k, lo + k, hi, False), self.range_hash(lo, lo + k)]
+        return [self.range_hash(lo, hi) for lo, hi in consistency_ranges(size1, size2)]
 
 
 def tree_root(leaf_hashes: Sequence[bytes]) -> bytes:
@@ -281,5 +359,3 @@ def verify_subtree_consistency(start: int, end: int, size: int, proof: Sequence[
     if tn != 0 or fr != subtree_root or sr != root:
         raise ProofError("subtree consistency proof does not lead to both hashes")
 
-
-HashReader = Callable[[int, int], bytes]

@@ -20,3 +20,5 @@ class AuditSettings(BaseModel):
     checkpoint_every: int = Field(1000, ge=1)
     checkpoint_interval_ms: int = Field(1000, ge=10)
     batch_max: int = Field(4096, ge=1)
+    # Subtree hashes kept in memory for proofs (LRU; ~150 bytes each); the rest are read from the store.
+    proof_cache_entries: int = Field(16_384, ge=0)

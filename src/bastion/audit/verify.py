@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import orjson
 
 from bastion.audit.checkpoint import Checkpoint
-from bastion.audit.merkle import ProofError, TreeHashes, leaf_hash, verify_consistency
+from bastion.audit.merkle import EMPTY_ROOT, Frontier, leaf_hash
 from bastion.audit.note import NoteError, NoteVerifier, open_note
 
 
@@ -52,11 +52,18 @@ def open_checkpoints(notes: Iterable[str], verifiers: Sequence[NoteVerifier], or
 
 
 class _Walker:
-    """Feeds entries in order, checking the chain and each checkpoint root as its size is reached."""
+    """Feeds entries in order, checking the chain and each checkpoint root as its size is reached.
 
-    def __init__(self, checkpoints: list[Checkpoint], first_index: int = 0) -> None:
-        self.tree = TreeHashes()
+    The whole tree is recomputed from the leaves, so keeping its right edge is enough (memory
+    O(log n)): each signed root is compared with the recomputed root of the same prefix, and two
+    checkpoints that both match prefixes of one leaf sequence are consistent by construction.
+    """
+
+    def __init__(self, checkpoints: list[Checkpoint], first_index: int = 0, trusted_size: int = -1) -> None:
+        self.tree = Frontier()
         self.cps = checkpoints
+        self.trusted_size = trusted_size
+        self.trusted_root: bytes | None = None
         self.next_cp = 0
         self.expected = first_index
         self.prev_hash: str | None = None
@@ -80,22 +87,16 @@ class _Walker:
         self.prev_hash = lh.hex()
         self.tree.append(lh)
         self.expected += 1
+        if self.tree.size == self.trusted_size:
+            self.trusted_root = self.tree.root()
         return None
 
     def check_checkpoints(self) -> tuple[int, str] | None:
         size = self.tree.size
         while self.next_cp < len(self.cps) and self.cps[self.next_cp].size <= size:
             cp = self.cps[self.next_cp]
-            if self.tree.root(cp.size) != cp.root:
+            if cp.size != size or self.tree.root() != cp.root:
                 return self.verified_up_to, f"the tree of size {cp.size} does not match its signed checkpoint"
-            if self.next_cp > 0:
-                before = self.cps[self.next_cp - 1]
-                try:
-                    proof = self.tree.consistency_proof(before.size, cp.size) if before.size else []
-                    if before.size:
-                        verify_consistency(before.size, cp.size, proof, before.root, cp.root)
-                except ProofError as exc:
-                    return before.size, f"checkpoints {before.size} -> {cp.size} are not consistent: {exc}"
             self.verified_up_to = cp.size
             self.next_cp += 1
         return None
@@ -112,7 +113,7 @@ async def verify_stream(entries: AsyncIterator[tuple[int, bytes, bytes | None]],
         have = cps[-1].size if cps else 0
         return VerifyResult(False, first_bad=have, reason=f"rolled back: the log's latest checkpoint signs size "
                             f"{have}, smaller than the trusted checkpoint's {trusted.size}")
-    walker = _Walker(cps)
+    walker = _Walker(cps, trusted_size=trusted.size if trusted is not None else -1)
     async for index, leaf, stored in entries:
         problem = walker.feed(index, leaf, stored)
         if problem:
@@ -126,7 +127,7 @@ async def verify_stream(entries: AsyncIterator[tuple[int, bytes, bytes | None]],
         cp = cps[walker.next_cp]
         return VerifyResult(False, walker.tree.size, walker.next_cp, walker.tree.size,
                             f"truncated: checkpoint signs size {cp.size} but the log has {walker.tree.size} entries")
-    if trusted is not None and walker.tree.root(trusted.size) != trusted.root:
+    if trusted is not None and (trusted.root != (walker.trusted_root if trusted.size else EMPTY_ROOT)):
         return VerifyResult(False, walker.tree.size, walker.next_cp, 0,
                             f"the log is not consistent with the trusted checkpoint of size {trusted.size}")
     latest = cps[-1] if cps else None
