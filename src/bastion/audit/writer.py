@@ -3,9 +3,13 @@
 * SQLite: a dedicated connection on one thread; the whole batch (``BEGIN IMMEDIATE``, the size
   check, the inserts, an optional checkpoint, ``COMMIT``) is one trip to that thread. ``BEGIN
   IMMEDIATE`` takes the write lock first, so another process appending meanwhile is seen, never
-  clobbered.
+  clobbered. WAL with ``synchronous=FULL``: the WAL is fsynced at every commit, so a committed
+  batch survives an OS crash or power loss, not only a killed process.
 * PostgreSQL: the shared async engine; a transaction-scoped advisory lock makes this process the
-  one sequencer for the batch.
+  one sequencer for the batch, and ``synchronous_commit`` is set ``on`` for the batch's transaction
+  whatever the server's or role's default, so COMMIT returns only once the WAL is flushed.
+
+One fsync per batch, not per record: group commit is what keeps the throughput.
 
 Both refuse a batch (``LogMoved``) when the log grew under us since we last looked; the caller
 catches up and retries.
@@ -55,7 +59,7 @@ class SqliteWriter:
         if self._conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes (kill -9)
+            conn.execute("PRAGMA synchronous=FULL")  # fsync the WAL at each commit: survives power loss
             conn.execute("PRAGMA busy_timeout=30000")
             self._conn = conn
         return self._conn
@@ -99,6 +103,8 @@ class EngineWriter:
     async def commit(self, start: int, rows: Rows, nodes: Nodes, note: Note) -> None:
         async with self.engine.begin() as conn:
             if self.postgres:
+                # A server or role may default to off (commits acknowledged before the WAL flush).
+                await conn.execute(text("SET LOCAL synchronous_commit TO on"))
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEQUENCER_LOCK})
             size = await conn.scalar(select(func.coalesce(func.max(audit_entries.c.idx) + 1, 0))) or 0
             if size != start:

@@ -27,8 +27,9 @@ def _create_private_file(path: Path) -> None:
 def create_engine(url: str, echo: bool = False) -> AsyncEngine:
     """Create the engine; for SQLite make the parent folder and turn on WAL + NORMAL sync.
 
-    WAL with ``synchronous=NORMAL`` is durable across process crashes (kill -9), which is what the
-    audit invariant needs; FULL would add an fsync per commit for power-loss durability.
+    WAL with ``synchronous=NORMAL`` is durable across process crashes (kill -9) for accounts, KYC and
+    the rest. The audit log commits on its own connection with ``synchronous=FULL``
+    (``audit/writer.py``), fsync per batch, so its records also survive an OS crash or power loss.
     """
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
