@@ -50,14 +50,15 @@ def test_every_response_has_a_durable_record_first(gw_db: Any) -> None:
             rid = r.headers["x-request-id"]
             # Read straight after the response: the record must already be committed.
             mine = [rec for rec in records(db) if rec.get("request_id") == rid]
-            assert len(mine) == 1
-            assert mine[0]["decision"] == ("allow" if status == 200 else "deny")
+            # allowed: the intent before the upstream, then the close; refused: one decision record
+            assert [m["phase"] for m in mine] == (["intent", "close"] if status == 200 else ["decision"])
+            assert mine[-1]["decision"] == ("allow" if status == 200 else "deny")
         bad = http.post("/v1/chat/completions", content=b"{not json", headers={"Authorization": "Bearer x"})
         assert bad.status_code == 400
     all_records = records(db)
     denied = [r for r in all_records if r.get("decision") == "deny"]
     assert {r["reason"] for r in denied} >= {"org_suspended", "key_revoked", "invalid_json"}
-    allowed = next(r for r in all_records if r.get("decision") == "allow")
+    allowed = next(r for r in all_records if r.get("decision") == "allow" and r["phase"] == "close")
     assert allowed["stage"] is None and allowed["org_id"] == gw.orgs["active"]["id"]
     assert allowed["prompt_tokens"] == 2 and len(allowed["prompt_sha256"]) == 64 and "answer_sha256" in allowed
     blob = json.dumps(all_records)
@@ -73,7 +74,7 @@ def test_stream_has_input_and_closing_records(gw_db: Any) -> None:
     assert chunks
     recs = [r for r in records(db) if r.get("route") == "chat.completions"]
     phases = [r["phase"] for r in recs[-2:]]
-    assert phases == ["decision", "stream_end"]
+    assert phases == ["intent", "close"]
     assert recs[-1]["stream"] == {"ended": "complete"} and recs[-1]["completion_tokens"] > 0
     assert recs[-1]["request_id"] == recs[-2]["request_id"]
 
@@ -96,24 +97,24 @@ def test_cli_verify_export_and_standalone_tool(sqlite_url: str, tmp_path: Path) 
         for i in range(5):
             client.chat.completions.create(model="demo-model", messages=[{"role": "user", "content": f"q{i}"}])
         settings = gw.settings
-    # the gateway signed a last checkpoint on shutdown
+    # two records per request (intent, close); the gateway signed a last checkpoint on shutdown
     toml = tmp_path / "bastion.toml"
     toml.write_text(f'[store]\nurl = "{settings.store.url}"\n[audit]\nsigning_key_file = '
                     f'"{settings.audit.signing_key_file}"\n')
     env = {"BASTION_CONFIG": str(toml), "BASTION_SERVER_SECRET": settings.server.server_secret, "PATH": "/usr/bin"}
     cli = [sys.executable, "-m", "bastion.cli"]
     ok = subprocess.run([*cli, "audit", "verify"], env=env, capture_output=True, text=True, timeout=60)
-    assert ok.returncode == 0 and ok.stdout.startswith("OK: 5 entries"), ok.stdout + ok.stderr
+    assert ok.returncode == 0 and ok.stdout.startswith("OK: 10 entries"), ok.stdout + ok.stderr
     proof = json.loads(subprocess.run([*cli, "audit", "prove", "--index", "2"], env=env, capture_output=True,
                                       text=True, timeout=60, check=True).stdout)
-    assert proof["tree_size"] == 5 and len(proof["inclusion_proof"]) == 3
+    assert proof["tree_size"] == 10 and len(proof["inclusion_proof"]) == 4
     out = tmp_path / "bundle"
     subprocess.run([*cli, "audit", "export", "--out", str(out)], env=env, check=True, timeout=60,
                    capture_output=True)
     key = (out / "verifier.key").read_text().strip()
     tool = [sys.executable, str(ROOT / "tools" / "verify_bundle.py"), str(out), "--key", key]
     good = subprocess.run(tool, capture_output=True, text=True, timeout=60)
-    assert good.returncode == 0 and good.stdout.startswith("OK: entries 0..4"), good.stdout
+    assert good.returncode == 0 and good.stdout.startswith("OK: entries 0..9"), good.stdout
     lines = (out / "entries.jsonl").read_bytes().split(b"\n")
     lines[3] = lines[3].replace(b'"allow"', b'"deny"')
     (out / "entries.jsonl").write_bytes(b"\n".join(lines))

@@ -80,7 +80,7 @@ def test_stream_is_cut_when_the_answer_turns_harmful(sqlite_url: str) -> None:
             whole = client.chat.completions.create(model="demo-model",
                                                    messages=[{"role": "user", "content": "tell me a story"}])
             assert whole.choices[0].finish_reason == "content_filter" and whole.choices[0].message.content is None
-    closing = [x for x in records(sqlite_url) if x.get("phase") == "stream_end"][-1]
+    closing = [x for x in records(sqlite_url) if x.get("phase") == "close" and "stream" in x][-1]
     assert closing["stream"] == {"ended": "content_filter"} and closing["stage"] == "output_guard"
     assert closing["reason"] == "policy.usage.cbrn_weapons"
 

@@ -12,9 +12,10 @@ from bastion.gateway.context import RequestContext, Verdict
 
 
 class DecisionRecorder(Protocol):
-    """Makes the decision on ``ctx`` durable (invariant 2). ``phase`` is ``"decision"`` for the
-    one record of a non-streamed request or the input decision of a stream, ``"stream_end"`` for
-    a stream's closing record. Must not return before the record is durable."""
+    """Makes the decision on ``ctx`` durable (invariant 2). ``phase`` is ``"decision"`` for the one
+    record of a request refused before the upstream, ``"intent"`` for the input decision of an
+    allowed request (before the upstream is called), ``"close"`` for its closing record (the
+    outcome). Must not return before the record is durable; raises when it cannot be."""
 
     async def __call__(self, ctx: RequestContext, phase: str) -> None: ...
 

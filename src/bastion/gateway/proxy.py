@@ -1,8 +1,11 @@
-"""The proxied OpenAI routes: parse, decide, forward, relay, record.
+"""The proxied OpenAI routes: parse, decide, record the intent, forward, relay, record the close.
 
 Order matters for the invariants: every response (allowed, refused or failed) is released only
-after ``record_decision`` returned (the record is durable); for a stream, the input decision is
-recorded before the first byte and a closing record when the stream ends.
+after ``record_decision`` returned (the record is durable). A request refused before the upstream
+has one record (phase ``decision``). An allowed one has two: the input decision (phase ``intent``)
+is durable before any byte goes upstream, so the model never runs a request the log does not
+know of, and one closing record (phase ``close``) holds the outcome; a request whose intent
+cannot be recorded is refused with 503 and never forwarded.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ ROUTES = {
     "/v1/embeddings": ("embeddings", "/embeddings"),
 }
 AUTH_STAGES = ("authenticate", "account_gate")
+USAGE_FAILED = "The answer's token usage could not be counted, so it was withheld."
 SSE_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache"),
                (b"x-accel-buffering", b"no")]
 
@@ -116,10 +120,11 @@ class Proxy:
         await self.forward(ctx, send, target, upstream_path, raw)
 
     # -- refusals ------------------------------------------------------------------------
-    async def refuse(self, ctx: RequestContext, send: Send, verdict: Verdict, stage: str) -> None:
+    async def refuse(self, ctx: RequestContext, send: Send, verdict: Verdict, stage: str,
+                     phase: str = "decision") -> None:
         ctx.final = verdict
         ctx.deciding_stage = ctx.deciding_stage or stage
-        await self.record(ctx, "decision")
+        await self.record(ctx, phase)
         headers = [(b"x-request-id", ctx.request_id.encode())]
         if verdict.retry_after_s is not None:
             headers.append((b"retry-after", str(max(1, round(verdict.retry_after_s))).encode()))
@@ -132,8 +137,26 @@ class Proxy:
         # Invariant 2: a failure to record is a failure of the request, never a silent pass.
         await self.services.record_decision(ctx, phase)
 
-    # -- forwarding ----------------------------------------------------------------------
-    async def forward(self, ctx: RequestContext, send: Send, target: Route, path: str, raw: bytes) -> None:
+    async def record_intent(self, ctx: RequestContext, send: Send) -> bool:
+        """Make the input decision durable before the upstream is called; False (and a 503 sent)
+        when it cannot be: then the request is never forwarded."""
+        try:
+            await self.record(ctx, "intent")
+        except Exception:
+            log.exception("intent record failed; request %s not forwarded", ctx.request_id)
+            REQUESTS.labels(ctx.route, "deny", "audit_unavailable").inc()
+            await send_error(send, 503, "The request could not be recorded, so it was not sent to the model.",
+                             "audit_unavailable", [(b"x-request-id", ctx.request_id.encode())],
+                             bastion={"request_id": ctx.request_id, "stage": "audit", "reason": "audit_unavailable"})
+            return False
+        return True
+
+    def upstream_payload(self, ctx: RequestContext, target: Route, raw: bytes) -> tuple[bytes, bool]:
+        """The bytes to send upstream, and whether a usage chunk was asked for on the client's behalf.
+
+        Built before the intent record, so a body that cannot be re-serialised (orjson writes at most
+        254 levels of nesting) is a recorded 400, not an unrecorded failure after the intent.
+        """
         body = ctx.body
         rewrite = False
         if target.upstream_model != ctx.model:
@@ -146,13 +169,31 @@ class Proxy:
                 # Ask for usage so TPM limits see streamed tokens; the extra chunk is not relayed.
                 body["stream_options"] = {**so, "include_usage": True}
                 injected_usage = rewrite = True
-        payload = orjson.dumps(body) if rewrite else raw
+        if not rewrite:
+            return raw, injected_usage
+        try:
+            return orjson.dumps(body), injected_usage
+        except orjson.JSONEncodeError as exc:
+            raise GatewayError(400, "The request body is nested too deeply to be forwarded.",
+                               "invalid_request") from exc
+
+    # -- forwarding ----------------------------------------------------------------------
+    async def forward(self, ctx: RequestContext, send: Send, target: Route, path: str, raw: bytes) -> None:
+        try:
+            payload, injected_usage = self.upstream_payload(ctx, target, raw)
+        except GatewayError as exc:
+            ctx.deciding_stage = "parse"
+            await self.refuse(ctx, send, Verdict(Decision.DENY, exc.code, exc.message, {}, exc.status), "parse")
+            return
+        if not await self.record_intent(ctx, send):
+            return
         started = time.perf_counter()
         try:
             resp = await self.services.upstreams.send(target, path, payload, stream=ctx.stream)
         except GatewayError as exc:
             ctx.deciding_stage = "upstream"
-            await self.refuse(ctx, send, Verdict(Decision.DENY, exc.code, exc.message, {}, exc.status), "upstream")
+            await self.refuse(ctx, send, Verdict(Decision.DENY, exc.code, exc.message, {}, exc.status), "upstream",
+                              "close")
             return
         UPSTREAM_SECONDS.labels(ctx.model or "").observe(time.perf_counter() - started)
         ctx.upstream_status = resp.status
@@ -165,12 +206,12 @@ class Proxy:
                 except TimeoutError:
                     ctx.deciding_stage = "upstream"
                     await self.refuse(ctx, send, deny("upstream_timeout", "The upstream model server timed out.",
-                                                      504), "upstream")
+                                                      504), "upstream", "close")
                     return
                 except READ_ERRORS:
                     ctx.deciding_stage = "upstream"
                     await self.refuse(ctx, send, deny("upstream_error", "The upstream model server failed.", 502),
-                                      "upstream")
+                                      "upstream", "close")
                     return
                 await self.relay_whole(ctx, send, resp.status, resp.headers.get("content-type"), data)
         finally:
@@ -182,7 +223,7 @@ class Proxy:
         if status >= 400:
             ctx.final = Verdict(Decision.DENY, "upstream_error", f"upstream answered {status}", {}, status)
             ctx.deciding_stage = "upstream"
-            await self.record(ctx, "decision")
+            await self.record(ctx, "close")
             REQUESTS.labels(ctx.route, "deny", "upstream_error").inc()
             await send_bytes(send, status, _openai_error(status, data), headers)
             return
@@ -191,8 +232,9 @@ class Proxy:
         except orjson.JSONDecodeError:
             doc = None
         if not isinstance(doc, dict):
+            ctx.deciding_stage = "upstream"
             await self.refuse(ctx, send, deny("upstream_invalid", "The upstream returned an invalid response.", 502),
-                              "upstream")
+                              "upstream", "close")
             return
         self.take_usage(ctx, doc.get("usage"))
         ctx.answer_text = _answer_text(doc)
@@ -202,9 +244,13 @@ class Proxy:
             if verdict.denied:
                 ctx.final, ctx.deciding_stage = verdict, "output_guard"
                 data = orjson.dumps(_filtered(doc, ctx.route))
-        await self.after_usage(ctx)
-        await self.record(ctx, "decision")
+        withheld = not await self.account_usage(ctx)
+        await self.record(ctx, "close")
         REQUESTS.labels(ctx.route, ctx.final.decision.value, ctx.final.reason).inc()
+        if withheld:
+            await send_error(send, 503, USAGE_FAILED, "internal", headers,
+                             bastion={"request_id": ctx.request_id, "stage": "usage_accounting", "reason": "internal"})
+            return
         if ctype:
             headers.append((b"content-type", ctype.encode()))
         await send({"type": "http.response.start", "status": 200,
@@ -214,7 +260,7 @@ class Proxy:
         await send({"type": "http.response.body", "body": data})
 
     async def relay_stream(self, ctx: RequestContext, send: Send, resp: Any, injected_usage: bool) -> None:
-        await self.record(ctx, "decision")  # the input decision is durable before the first byte
+        # The input decision is already durable (the intent record, before the upstream was called).
         REQUESTS.labels(ctx.route, ctx.final.decision.value, ctx.final.reason).inc()
         await send({"type": "http.response.start", "status": 200,
                     "headers": [*SSE_HEADERS, (b"x-request-id", ctx.request_id.encode())]})
@@ -270,9 +316,9 @@ class Proxy:
             tail = parser.tail()
         ctx.answer_text = "".join(parts)
         ctx.facts["stream"] = {"ended": ending}
-        await self.after_usage(ctx)
+        await self.account_usage(ctx)  # the answer is out already: a failure is in the closing record
         try:
-            await self.record(ctx, "stream_end")
+            await self.record(ctx, "close")
         finally:
             await send({"type": "http.response.body", "body": tail, "more_body": False})
 
@@ -299,6 +345,21 @@ class Proxy:
             pt, ct = usage.get("prompt_tokens"), usage.get("completion_tokens")
             ctx.prompt_tokens = pt if isinstance(pt, int) else ctx.prompt_tokens
             ctx.completion_tokens = ct if isinstance(ct, int) else ctx.completion_tokens
+
+    async def account_usage(self, ctx: RequestContext) -> bool:
+        """Count the tokens into the limits; False when that failed (Redis down): the closing record
+        still follows, naming the failure, and a whole answer is withheld (fail closed)."""
+        try:
+            await self.after_usage(ctx)
+        except Exception as exc:
+            log.exception("usage accounting failed for %s", ctx.request_id)
+            ctx.facts["usage_accounting"] = f"failed:{type(exc).__name__}"
+            if not ctx.final.denied:
+                ctx.final = Verdict(Decision.DENY, "internal", USAGE_FAILED,
+                                    {"stage": "usage_accounting", "error": type(exc).__name__}, 503)
+                ctx.deciding_stage = "usage_accounting"
+            return False
+        return True
 
     async def after_usage(self, ctx: RequestContext) -> None:
         model = ctx.model or ""
