@@ -4,6 +4,7 @@ other clients are served, idle connections are closed, too many or too large hea
 from __future__ import annotations
 
 import asyncio
+import pickle
 import select
 import socket
 from collections.abc import Iterator
@@ -14,6 +15,9 @@ import httpx
 import orjson
 import pytest
 
+from bastion.config import ServerSettings
+from bastion.gateway.connection import ConnectionLimits, LimitedConfig
+from bastion.gateway.server import uvicorn_config
 from tests.helpers import Running, running_gateway
 
 SLOW = 100  # connections in the slowloris
@@ -147,3 +151,11 @@ def test_silent_and_idle_connections_are_closed(tight: Running) -> None:
             data += sock.recv(65536)
         assert data.startswith(b"HTTP/1.1 200 ")
         assert sock.recv(65536) == b""  # kept alive, then closed when idle
+
+
+def test_limits_travel_to_worker_processes() -> None:
+    # `serve --workers` pickles the uvicorn config to each spawned worker: the limits must go with it.
+    limits = ConnectionLimits.of(ServerSettings(header_timeout_s=3.5, max_header_count=7))
+    config = pickle.loads(pickle.dumps(uvicorn_config("bastion.gateway.workers:worker_app", "127.0.0.1", 1, limits)))
+    assert isinstance(config, LimitedConfig) and config.connection_limits == limits
+    assert config.timeout_keep_alive == limits.keep_alive_timeout_s

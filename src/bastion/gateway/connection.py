@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
+import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
 
 from bastion.config import ServerSettings
 from bastion.gateway.errors import error_body
@@ -52,12 +54,21 @@ class _Refused(Exception):
     """Raised from a parser callback to stop parsing; uvicorn turns it into ``send_400_response``."""
 
 
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
-    limits: ClassVar[ConnectionLimits] = ConnectionLimits()
+class LimitedConfig(uvicorn.Config):
+    """uvicorn's config with Bastion's connection limits. A module-level class, so that it pickles to
+    the worker processes of ``--workers`` with its limits."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.timeout_keep_alive = self.limits.keep_alive_timeout_s
+    def __init__(self, app: Any, limits: ConnectionLimits, **kwargs: Any) -> None:
+        super().__init__(app, http=GuardedHttpToolsProtocol, timeout_keep_alive=limits.keep_alive_timeout_s,
+                         **kwargs)
+        self.connection_limits = limits
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    def __init__(self, config: uvicorn.Config, server_state: ServerState, app_state: dict[str, Any],
+                 _loop: asyncio.AbstractEventLoop | None = None) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.limits = config.connection_limits if isinstance(config, LimitedConfig) else ConnectionLimits()
         self._phase = _IDLE
         self._deadline: asyncio.TimerHandle | None = None
         self._head_bytes = 0
@@ -163,8 +174,3 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         head = b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n"
         self.transport.write(head % (status, _REASONS[status], len(body)) + body)
         self.transport.close()
-
-
-def guarded_protocol(limits: ConnectionLimits) -> type[GuardedHttpToolsProtocol]:
-    """The protocol class for ``uvicorn.Config(http=...)`` with these limits."""
-    return type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), {"limits": limits})

@@ -13,7 +13,7 @@ from typing import Any
 import uvicorn
 
 from bastion.config import Settings
-from bastion.gateway.connection import ConnectionLimits, guarded_protocol
+from bastion.gateway.connection import ConnectionLimits, LimitedConfig
 
 
 def free_port() -> int:
@@ -30,9 +30,8 @@ def uvicorn_config(app: Any, host: str, port: int, limits: ConnectionLimits | No
     if limits is None:
         settings = getattr(app, "settings", None)
         limits = ConnectionLimits.of(settings.server) if isinstance(settings, Settings) else ConnectionLimits()
-    return uvicorn.Config(app, host=host, port=port, loop="uvloop", http=guarded_protocol(limits), lifespan="on",
-                          access_log=False, log_level=kw.pop("log_level", "warning"),
-                          timeout_keep_alive=limits.keep_alive_timeout_s, **kw)
+    return LimitedConfig(app, limits, host=host, port=port, loop="uvloop", lifespan="on", access_log=False,
+                         log_level=kw.pop("log_level", "warning"), **kw)
 
 
 def run(app: Any, host: str, port: int) -> None:

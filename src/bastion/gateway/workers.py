@@ -90,13 +90,15 @@ def run_workers(settings: Settings, host: str, port: int, workers: int, config_p
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
+    from bastion.gateway.connection import ConnectionLimits
     from bastion.gateway.server import uvicorn_config
 
     check_workers(settings, workers)
     prepare_shared_state(settings)  # raises WorkersRefused
     if config_path is not None:
         os.environ["BASTION_CONFIG"] = os.path.abspath(config_path)
-    config = uvicorn_config(WORKER_APP, host, port, factory=True, workers=workers, log_level="info")
+    config = uvicorn_config(WORKER_APP, host, port, ConnectionLimits.of(settings.server), factory=True,
+                            workers=workers, log_level="info")
     supervisor = Multiprocess(config, sockets=[config.bind_socket()])
     supervisor.run()
     failed = any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes)
