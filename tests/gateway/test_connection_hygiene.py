@@ -159,3 +159,14 @@ def test_limits_travel_to_worker_processes() -> None:
     config = pickle.loads(pickle.dumps(uvicorn_config("bastion.gateway.workers:worker_app", "127.0.0.1", 1, limits)))
     assert isinstance(config, LimitedConfig) and config.connection_limits == limits
     assert config.timeout_keep_alive == limits.keep_alive_timeout_s
+
+
+def test_a_slow_answer_is_not_cut_off(tight: Running) -> None:
+    # The deadlines are on what the client sends: an answer that takes longer than both (here the
+    # upstream waits 2.5 s; head 2 s, body 1 s) is delivered, and the connection is reused after it.
+    auth = {"Authorization": f"Bearer {tight.keys['active']}"}
+    with httpx.Client(timeout=SAFETY_S, headers=auth) as http:
+        for content in ("!sleep 2500", "again"):
+            r = http.post(tight.v1 + "/chat/completions",
+                          json={"model": "demo-model", "messages": [{"role": "user", "content": content}]})
+            assert r.status_code == 200, r.text
