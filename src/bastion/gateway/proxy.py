@@ -10,6 +10,7 @@ cannot be recorded is refused with 503 and never forwarded.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -117,7 +118,7 @@ class Proxy:
             await self.refuse(ctx, send, verdict, ctx.deciding_stage or "pipeline")
             return
         assert target is not None
-        await self.forward(ctx, send, target, upstream_path, raw)
+        await self.forward(ctx, receive, send, target, upstream_path, raw)
 
     # -- refusals ------------------------------------------------------------------------
     async def refuse(self, ctx: RequestContext, send: Send, verdict: Verdict, stage: str,
@@ -178,7 +179,8 @@ class Proxy:
                                "invalid_request") from exc
 
     # -- forwarding ----------------------------------------------------------------------
-    async def forward(self, ctx: RequestContext, send: Send, target: Route, path: str, raw: bytes) -> None:
+    async def forward(self, ctx: RequestContext, receive: Receive, send: Send, target: Route, path: str,
+                      raw: bytes) -> None:
         try:
             payload, injected_usage = self.upstream_payload(ctx, target, raw)
         except GatewayError as exc:
@@ -199,7 +201,7 @@ class Proxy:
         ctx.upstream_status = resp.status
         try:
             if ctx.stream and resp.status == 200:
-                await self.relay_stream(ctx, send, resp, injected_usage)
+                await self.relay_stream(ctx, receive, send, resp, injected_usage)
             else:
                 try:
                     data = await resp.read()
@@ -259,11 +261,26 @@ class Proxy:
                                    (b"content-length", str(len(data)).encode())]})
         await send({"type": "http.response.body", "body": data})
 
-    async def relay_stream(self, ctx: RequestContext, send: Send, resp: Any, injected_usage: bool) -> None:
+    async def relay_stream(self, ctx: RequestContext, receive: Receive, send: Send, resp: Any,
+                           injected_usage: bool) -> None:
         # The input decision is already durable (the intent record, before the upstream was called).
         REQUESTS.labels(ctx.route, ctx.final.decision.value, ctx.final.reason).inc()
         await send({"type": "http.response.start", "status": 200,
                     "headers": [*SSE_HEADERS, (b"x-request-id", ctx.request_id.encode())]})
+        # A client that goes away cancels the upstream request: closing the upstream connection is
+        # how an inference server learns to stop generating (vLLM and SGLang abort on it).
+        client_gone = False
+
+        def on_gone(watch: asyncio.Future[None]) -> None:
+            nonlocal client_gone
+            if watch.cancelled():
+                return
+            watch.exception()  # a receive() that failed counts as the client gone
+            client_gone = True
+            resp.close()  # the relay loop below ends at once
+
+        watcher = asyncio.ensure_future(_until_disconnect(receive))
+        watcher.add_done_callback(on_gone)
         guard = self.services.answer_guard
         monitor = guard.stream_monitor(ctx) if guard is not None else None
         parser = SseParser()
@@ -302,6 +319,10 @@ class Proxy:
             ending = "upstream_timeout"
         except Exception as exc:
             ending = f"upstream_error:{type(exc).__name__}"
+        finally:
+            watcher.cancel()  # before the last send: the server reports a finished response as a disconnect
+        if client_gone and stop is None:
+            ending = "client_disconnected"
         tail: bytes
         if stop is not None:
             ending = "content_filter"
@@ -320,7 +341,8 @@ class Proxy:
         try:
             await self.record(ctx, "close")
         finally:
-            await send({"type": "http.response.body", "body": tail, "more_body": False})
+            if not client_gone:
+                await send({"type": "http.response.body", "body": tail, "more_body": False})
 
     async def check_monitor(self, step: Any) -> Verdict | None:
         try:
@@ -369,6 +391,13 @@ class Proxy:
             TOKENS.labels(model, "completion").inc(ctx.completion_tokens)
         if self.rate_limit is not None:
             await self.rate_limit.record_usage(ctx)
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    """Return once the client has gone. The request body was read whole before the upstream call, so
+    the next message the server delivers is ``http.disconnect``."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def _openai_error(status: int, data: bytes) -> bytes:
