@@ -1,0 +1,1 @@
+"""Account risk over time: events with content fingerprints, per-account state, signals, actions."""
