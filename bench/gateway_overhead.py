@@ -82,11 +82,15 @@ FULL_STAGES = ["authenticate", "account_gate", "access_policy", "rate_limit", "i
 MINIMAL_STAGES = ["authenticate", "account_gate", "rate_limit"]
 
 
-def write_bastion_config(work: Path, upstream_url: str, audit: bool = True, full: bool = False) -> Path:
+def write_bastion_config(work: Path, upstream_url: str, audit: bool = True, full: bool = False,
+                         redis_url: str | None = None) -> Path:
     """``full``: the default pipeline (access policy, input guard, usage policy) and the answer guard;
-    otherwise issue 2's minimal pipeline with the guard off."""
+    otherwise issue 2's minimal pipeline with the guard off. ``redis_url``: shared counters (needed by
+    ``serve --workers N``)."""
     path = work / "bastion.toml"
     stages = FULL_STAGES if full else MINIMAL_STAGES
+    counters = (f'[counters]\nbackend = "redis"\nredis_url = "{redis_url}"\nprefix = "bench:{secrets.token_hex(6)}"\n\n'
+                if redis_url else "")
     path.write_text(f"""# written by bench/gateway_overhead.py
 [server]
 server_secret = "{secrets.token_hex(32)}"
@@ -106,7 +110,7 @@ enabled = {"true" if full else "false"}
 enabled = {"true" if audit else "false"}
 signing_key_file = "{work / 'audit' / 'signing.key'}"
 
-[limits]
+{counters}[limits]
 key_rpm = {HIGH}
 key_tpm = {HIGH}
 org_rpm = {HIGH}
@@ -206,6 +210,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="fake: bench/_fake_upstream.py (fastest); demo: `bastion demo-upstream`")
     ap.add_argument("--peer", choices=["litellm"], default=None, help="also measure this gateway in the same run")
     ap.add_argument("--litellm-bin", default=None, help="path to the `litellm` executable")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="bastion serve --workers N (N > 1 uses Redis counters, --redis-url)")
+    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="Redis for --workers > 1")
     ap.add_argument("--no-audit", action="store_true",
                     help="turn the audit log off (on by default, as shipped: a durable record per request)")
     ap.add_argument("--ceiling", action="store_true",
@@ -215,8 +222,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     if args.quick:
         args.duration, args.warmup = 0.4, 0.1
-    if min(args.concurrency) < 1 or args.duration <= 0 or args.warmup < 0:
-        ap.error("concurrency must be >= 1, --duration > 0, --warmup >= 0")
+    if min(args.concurrency) < 1 or args.duration <= 0 or args.warmup < 0 or args.workers < 1:
+        ap.error("concurrency must be >= 1, --duration > 0, --warmup >= 0, --workers >= 1")
     return args
 
 
@@ -241,13 +248,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # The fake upstream answers 404 to GET /: any answer means it is up.
         stack.enter_context(child(cmd, work / "upstream.log", upstream_url + "/v1/models" if args.upstream == "demo"
                                   else upstream_url + "/", cpus=side_cpus))
-        config = write_bastion_config(work, upstream_url, audit=not args.no_audit, full=args.pipeline == "full")
+        config = write_bastion_config(work, upstream_url, audit=not args.no_audit, full=args.pipeline == "full",
+                                      redis_url=args.redis_url if args.workers > 1 else None)
         key = seed(config)
         gw_port = free_port()
         gw_url = f"http://127.0.0.1:{gw_port}"
         stack.enter_context(child([sys.executable, "-m", "bastion.cli", "--config", str(config), "serve",
-                                   "--port", str(gw_port)], work / "bastion.log", gw_url + "/healthz",
-                                  cpus=gw_cpus))
+                                   "--port", str(gw_port), "--workers", str(args.workers)], work / "bastion.log",
+                                  gw_url + "/healthz", cpus=gw_cpus, timeout_s=120 if args.workers > 1 else 60))
         targets_at = {"direct": (upstream_url + "/v1/chat/completions", {}),
                       "bastion": (gw_url + "/v1/chat/completions", {"Authorization": f"Bearer {key}"})}
         if args.ceiling:
@@ -310,8 +318,10 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, Any]], peer: d
             "cpus": cpus, "placement": "pinned: gateway/peer CPU 0, upstream + load generator CPU 1" if args.pin
             else "unpinned: upstream, gateway (and peer) and load generator share all CPUs",
             "upstream": "bench/_fake_upstream.py" if args.upstream == "fake" else "bastion demo-upstream",
-            "gateway": "bastion serve, 1 process, pipeline " + "+".join(FULL_STAGES if args.pipeline == "full"
-                                                                          else MINIMAL_STAGES) + ", SQLite",
+            "gateway": f"bastion serve, {args.workers} process(es), pipeline "
+            + "+".join(FULL_STAGES if args.pipeline == "full" else MINIMAL_STAGES) + ", SQLite"
+            + (", Redis counters" if args.workers > 1 else ""),
+            "workers": args.workers,
             "answer_guard": args.pipeline == "full",
             "audit_log": not args.no_audit,
             "load": "closed loop, keep-alive HTTP/1.1, one connection per concurrent user",

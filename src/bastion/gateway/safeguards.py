@@ -50,8 +50,9 @@ class PipelineSummary:
         """One log line: stage names and settings only (no secrets live in these settings)."""
         line = f"pipeline: {' -> '.join(self.stages) or '(no stages)'}; fail_open: {list(self.fail_open)}"
         if self.reduced:
-            line += (f"; REDUCED (allowed by pipeline.allow_reduced): missing {list(self.missing)}, "
-                     f"required stages failing open {list(self.required_fail_open)}")
+            gaps = ([f"missing {list(self.missing)}"] if self.missing else []) + (
+                [f"required stages failing open {list(self.required_fail_open)}"] if self.required_fail_open else [])
+            line += f"; REDUCED (allowed by pipeline.allow_reduced): {', '.join(gaps)}"
         return line
 
     def details(self) -> dict[str, list[str]]:
