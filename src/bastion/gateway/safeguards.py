@@ -2,8 +2,9 @@
 
 A gateway without ``authenticate`` serves anyone; one without the access policy, the input guard or
 the usage policy forwards prohibited uses to the model, and so does one that lets them fail open.
-Such a pipeline refuses to start unless the operator sets ``[pipeline] allow_reduced = true``; a start with it (or with fail-open stages) is
-recorded in the audit log, so a reduced gateway is never a silent one.
+Such a pipeline refuses to start unless the operator sets ``[pipeline] allow_reduced = true``; a
+start with it (or with fail-open stages) is recorded in the audit log, so a reduced gateway is never
+a silent one.
 """
 
 from __future__ import annotations
