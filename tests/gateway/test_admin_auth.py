@@ -173,3 +173,13 @@ def test_two_authorization_headers_are_refused(gw: Running) -> None:
     r = httpx.post(gw.v1 + "/chat/completions", content=chat, timeout=10,
                    headers={"Authorization": valid, "content-type": "application/json"})
     assert r.status_code == 200
+
+
+def test_admin_errors_do_not_echo_long_input(gw: Running) -> None:
+    with httpx.Client(base_url=gw.url, timeout=10, headers=gw.admin_headers) as http:
+        r = http.post("/admin/orgs", json={"name": "X", "k" * 50_000: 1})  # an unknown field, named at length
+        assert_openai_error(r.status_code, r.content, 400)
+        assert len(r.content) < 1000
+        r = http.get("/admin/orgs/" + "o" * 12_000)
+        assert_openai_error(r.status_code, r.content, 404)
+        assert len(r.content) < 3000

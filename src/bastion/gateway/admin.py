@@ -216,7 +216,7 @@ def create_admin_app(services: Services) -> AdminGate:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         # Starlette's own (unknown route 404, wrong method 405) as well as the routes' HTTPException.
-        return _error(exc.status_code, str(exc.detail), f"http_{exc.status_code}")
+        return _error(exc.status_code, quote(str(exc.detail), 2000), f"http_{exc.status_code}")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
