@@ -32,17 +32,20 @@ def _write_config(tmp_path: Path, db_url: str, upstream: str, port: int, counter
     return cfg
 
 
-def _wait_serving(url: str, proc: subprocess.Popen[bytes]) -> None:
-    """Until the gateway answers; fails at once if the supervisor exited."""
-    deadline = time.monotonic() + 90
+def _wait_serving(url: str, proc: subprocess.Popen[bytes], log: Path, workers: int) -> None:
+    """Until every worker finished its start-up (uvicorn logs it once per worker) and the port
+    answers; fails at once if the supervisor exited."""
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        assert proc.poll() is None, "bastion serve --workers 2 exited"
-        try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise TimeoutError(f"{url} did not become healthy")
+        assert proc.poll() is None, "bastion serve --workers exited: " + log.read_text()[-2000:]
+        if log.read_text().count("Application startup complete.") >= workers:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url}: {workers} workers did not start")
 
 
 def test_two_workers_share_one_port_and_one_log(sqlite_url: str, redis_url: str, tmp_path: Path) -> None:
@@ -55,12 +58,13 @@ def test_two_workers_share_one_port_and_one_log(sqlite_url: str, redis_url: str,
         keys, _ = asyncio.run(seed_accounts(settings))
         cfg = _write_config(tmp_path, sqlite_url, upstream, port, counters)
         env = {**os.environ, "BASTION_SERVER_SECRET": settings.server.server_secret}
-        log = (tmp_path / "serve.log").open("w")
+        log_path = tmp_path / "serve.log"
+        log = log_path.open("w")
         proc = subprocess.Popen([sys.executable, "-m", "bastion.cli", "--config", str(cfg), "serve", "--workers", "2"],
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_serving(url, proc)
+            _wait_serving(url, proc, log_path, 2)
             headers = {"Authorization": f"Bearer {keys['active']}", "Connection": "close"}
 
             def one(i: int) -> httpx.Response:
