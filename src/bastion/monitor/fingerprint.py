@@ -96,6 +96,7 @@ _TOPIC_OF: dict[str, str] = {w: t for t, words in _TOPIC_WORDS.items() for w in 
 TOPICS: tuple[str, ...] = (*_TOPIC_WORDS, "general")
 
 _CACHE_LIMIT = 200_000
+_FRAME_TOKENS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,8 @@ class ContentFingerprint:
 
     simhash: int  # 64-bit keyed SimHash of the prompt's word shingles (1- and 2-grams)
     template: int  # the same over the masked template
+    frame: int  # keyed hash of the template's first and last few tokens (a long slot in the middle
+    #             moves the template SimHash; the frame around it stays the same)
     length: int  # characters
     language: str  # dominant script, ISO 15924 (``Zyyy`` when none)
     topic: str  # one of TOPICS
@@ -202,12 +205,18 @@ class Fingerprinter:
         ones = bits.sum(axis=0, dtype=np.int32)
         return int.from_bytes(np.packbits(ones * 2 > len(feats)).tobytes(), "big")
 
+    def frame(self, template_tokens: list[str]) -> int:
+        head = " ".join(template_tokens[:_FRAME_TOKENS])
+        tail = " ".join(template_tokens[-_FRAME_TOKENS:]) if len(template_tokens) > _FRAME_TOKENS else ""
+        return int.from_bytes(self._feature("\x1eframe\x1e" + head + "\x1e" + tail), "big")
+
     def fingerprint(self, text: str) -> ContentFingerprint:
         tokens = _TOKEN.findall(text.lower())
         template_tokens = _TOKEN.findall(mask_template(text))
         return ContentFingerprint(
             simhash=self.simhash(tokens),
             template=self.simhash(template_tokens),
+            frame=self.frame(template_tokens),
             length=len(text),
             language=guess_script(text),
             topic=guess_topic(tokens),
