@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy import event
 
 from bastion.audit.service import open_audit_log
-from bastion.audit.writer import SqliteWriter
+from bastion.audit.writer import PostgresWriter, SqliteWriter
 from tests.audit.test_log import audit_settings
 from tests.conftest import PG_ADMIN_DSN
 
@@ -40,13 +39,16 @@ async def test_postgres_log_commits_with_synchronous_commit_on(pg_url: str, tmp_
     finally:
         await admin.close()
     log = await open_audit_log(audit_settings(pg_url, tmp_path))
+    store = log._store
+    assert isinstance(store, PostgresWriter)
     seen: list[str] = []
+    write = store._write
 
-    @event.listens_for(log.engine.sync_engine, "before_cursor_execute")
-    def _inside_the_batch(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("INSERT INTO audit_entries"):
-            seen.append(conn.exec_driver_sql("SHOW synchronous_commit").scalar())
+    async def inside_the_batch(conn: Any, *args: Any) -> None:  # runs in the batch's own transaction
+        seen.append(await conn.fetchval("SHOW synchronous_commit"))
+        await write(conn, *args)
 
+    store._write = inside_the_batch  # type: ignore[method-assign]
     await asyncio.gather(*(log.append({"n": i}) for i in range(20)))
     async with log.engine.connect() as conn:  # outside the log's transactions the default holds
         outside = (await conn.exec_driver_sql("SHOW synchronous_commit")).scalar()

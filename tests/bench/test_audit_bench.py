@@ -16,6 +16,10 @@ def test_audit_bench_quick_shape() -> None:
     report = json.loads(out.stdout)
     names = {t["name"] for t in report["targets"]}
     assert names == {"sqlite_appends_per_s", "postgresql_appends_per_s", "audit_stage_added_p50_ms_c64",
-                     "inclusion_proof_p50_ms", "verify_seconds_per_1m_entries"}
+                     "inclusion_proof_p50_ms", "verify_seconds_per_1m_entries", "memory_growth_mb_10m_entries"}
     assert report["verify"]["ok"] is True and report["verify"]["entries"] == report["sqlite"]["appends"]
     assert all(isinstance(t["met"], bool) for t in report["targets"])
+    assert report["sqlite"]["durability"] == {"journal_mode": "wal", "synchronous": "FULL"}
+    assert report["postgresql"]["durability"]["log_transactions_synchronous_commit"].startswith("on")
+    memory = report["memory"]
+    assert memory["entries"] >= 20_000 and memory["growth_mb_at_10m_basis"].startswith("EXTRAPOLATED")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bastion.audit.merkle import Coord, ProofError, Range, fold, range_nodes
@@ -52,22 +52,23 @@ class NodeStore:
         return [fold([known[c] for c in plan]) for plan in plans]
 
     async def _read(self, coords: list[Coord]) -> dict[Coord, bytes]:
+        """One query (one round trip) for leaf hashes and subtree hashes together."""
         by_level: dict[int, list[int]] = {}
         for level, idx in coords:
             by_level.setdefault(level, []).append(idx)
-        found: dict[Coord, bytes] = {}
+        parts = []
+        leaves = by_level.pop(0, None)
+        if leaves:
+            e = audit_entries.c
+            parts.append(select(literal(0).label("level"), e.idx, e.leaf_hash.label("hash")).where(e.idx.in_(leaves)))
+        if by_level:
+            n = audit_nodes.c
+            parts.append(select(n.level, n.idx, n.hash).where(
+                or_(*(and_(n.level == lv, n.idx.in_(idxs)) for lv, idxs in by_level.items()))))
+        query = parts[0] if len(parts) == 1 else union_all(*parts)
         async with self.engine.connect() as conn:
-            leaves = by_level.pop(0, None)
-            if leaves:
-                rows = await conn.execute(select(audit_entries.c.idx, audit_entries.c.leaf_hash)
-                                          .where(audit_entries.c.idx.in_(leaves)))
-                found.update(((0, int(i)), bytes(h)) for i, h in rows)
-            if by_level:
-                n = audit_nodes.c
-                inner = await conn.execute(select(n.level, n.idx, n.hash).where(
-                    or_(*(and_(n.level == lv, n.idx.in_(idxs)) for lv, idxs in by_level.items()))))
-                found.update(((int(lv), int(i)), bytes(h)) for lv, i, h in inner)
-        return found
+            rows = await conn.execute(query)
+            return {(int(lv), int(i)): bytes(h) for lv, i, h in rows}
 
     def _remember(self, found: dict[Coord, bytes]) -> None:
         if self.cache_entries <= 0:
