@@ -1,5 +1,6 @@
 """``bastion serve --workers 2``: two worker processes behind one port append to one audit log
-(SQLite, through BEGIN IMMEDIATE and catch-up); every reply is in it and it verifies."""
+(SQLite through BEGIN IMMEDIATE and catch-up; PostgreSQL through the sequencer lock); every reply is
+in it and it verifies."""
 
 from __future__ import annotations
 
@@ -48,15 +49,15 @@ def _wait_serving(url: str, proc: subprocess.Popen[bytes], log: Path, workers: i
     raise TimeoutError(f"{url}: {workers} workers did not start")
 
 
-def test_two_workers_share_one_port_and_one_log(sqlite_url: str, redis_url: str, tmp_path: Path) -> None:
+def test_two_workers_share_one_port_and_one_log(db_url: str, redis_url: str, tmp_path: Path) -> None:
     import asyncio
 
     port = free_port()
     counters = f'[counters]\nbackend = "redis"\nredis_url = "{redis_url}"\nprefix = "test:{uuid.uuid4().hex}"\n'
     with BackgroundServer(DemoUpstream()) as upstream:
-        settings = gateway_settings(sqlite_url, upstream)
+        settings = gateway_settings(db_url, upstream)
         keys, _ = asyncio.run(seed_accounts(settings))
-        cfg = _write_config(tmp_path, sqlite_url, upstream, port, counters)
+        cfg = _write_config(tmp_path, db_url, upstream, port, counters)
         env = {**os.environ, "BASTION_SERVER_SECRET": settings.server.server_secret}
         log_path = tmp_path / "serve.log"
         log = log_path.open("w")
@@ -81,7 +82,7 @@ def test_two_workers_share_one_port_and_one_log(sqlite_url: str, redis_url: str,
     assert [r.status_code for r in replies] == [200] * REQUESTS
     assert junk.status_code == 400
     served = {r.headers["x-request-id"] for r in replies}
-    decisions = {r["request_id"]: r for r in records(sqlite_url) if r.get("kind") == "decision"}
+    decisions = {r["request_id"]: r for r in records(db_url) if r.get("kind") == "decision"}
     assert served <= decisions.keys()  # every acknowledged reply is in the one log
     replicas = {decisions[rid]["replica"] for rid in served}
     assert len(replicas) == 2 and all(r.startswith("gw.") for r in replicas)  # both workers served
