@@ -1,11 +1,13 @@
-"""The proxied OpenAI routes: parse, decide, record the intent, forward, relay, record the close.
+"""The proxied OpenAI routes: parse, decide, forward, relay; the response half around the upstream.
 
-Order matters for the invariants: every response (allowed, refused or failed) is released only
-after ``record_decision`` returned (the record is durable). A request refused before the upstream
-has one record (phase ``decision``). An allowed one has two: the input decision (phase ``intent``)
-is durable before any byte goes upstream, so the model never runs a request the log does not
-know of, and one closing record (phase ``close``) holds the outcome; a request whose intent
-cannot be recorded is refused with 503 and never forwarded.
+The request stages (``Pipeline``) decide; the response half (``ResponsePipeline``: output guard,
+usage accounting, audit) runs ``before`` the upstream call, ``on_answer`` / on each delta, and
+``after``. Order matters for the invariants: every response (allowed, refused or failed) is
+released only after its record is durable. A request refused before the upstream has one record
+(phase ``decision``). An allowed one has two: the input decision (phase ``intent``) is durable
+before any byte goes upstream, so the model never runs a request the log does not know of, and
+one closing record (phase ``close``) holds the outcome; a request whose intent cannot be recorded
+is refused with 503 and never forwarded.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ import orjson
 from bastion.gateway.asgi import Message, Receive, Scope, Send, header_map, read_body, send_bytes, send_error
 from bastion.gateway.context import Decision, RequestContext, Verdict, deny
 from bastion.gateway.errors import GatewayError, error_body
-from bastion.gateway.metrics import REQUESTS, TOKENS, UPSTREAM_SECONDS
-from bastion.gateway.pipeline import Pipeline
+from bastion.gateway.metrics import REQUESTS, UPSTREAM_SECONDS
+from bastion.gateway.pipeline import ANSWER_UNCHECKED, NotForwarded, Pipeline, ResponsePipeline, ResponseStage
 from bastion.gateway.sse import SseParser, event
-from bastion.gateway.stages.ratelimit import RateLimit
+from bastion.gateway.stages.audit_record import AuditRecord
+from bastion.gateway.stages.output_guard import OutputGuard
+from bastion.gateway.stages.usage import UsageAccounting
 from bastion.gateway.upstream import READ_ERRORS, Route
 from bastion.gateway.validation import body_limits, validate
 
@@ -39,7 +43,7 @@ ROUTES = {
     "/v1/embeddings": ("embeddings", "/embeddings"),
 }
 AUTH_STAGES = ("authenticate", "account_gate")
-USAGE_FAILED = "The answer's token usage could not be counted, so it was withheld."
+NOT_FORWARDED = {"audit": "The request could not be recorded, so it was not sent to the model."}
 SSE_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache"),
                (b"x-accel-buffering", b"no")]
 
@@ -59,7 +63,7 @@ class Proxy:
     def __init__(self, services: Services, pipeline: Pipeline) -> None:
         self.services = services
         self.pipeline = pipeline
-        self.rate_limit = next((s for s in pipeline.stages if isinstance(s, RateLimit)), None)
+        self.response = response_pipeline(services, pipeline)
         self.max_body = services.settings.server.max_body_bytes
         self.limits = body_limits(services.settings.server)
 
@@ -121,11 +125,14 @@ class Proxy:
         await self.forward(ctx, receive, send, target, upstream_path, raw)
 
     # -- refusals ------------------------------------------------------------------------
-    async def refuse(self, ctx: RequestContext, send: Send, verdict: Verdict, stage: str,
-                     phase: str = "decision") -> None:
+    async def refuse(self, ctx: RequestContext, send: Send, verdict: Verdict, stage: str) -> None:
+        """A request refused before the upstream: its one record (phase ``decision``), then the error."""
         ctx.final = verdict
         ctx.deciding_stage = ctx.deciding_stage or stage
-        await self.record(ctx, phase)
+        await self.record(ctx, "decision")
+        await self.send_refusal(ctx, send, verdict)
+
+    async def send_refusal(self, ctx: RequestContext, send: Send, verdict: Verdict) -> None:
         headers = [(b"x-request-id", ctx.request_id.encode())]
         if verdict.retry_after_s is not None:
             headers.append((b"retry-after", str(max(1, round(verdict.retry_after_s))).encode()))
@@ -138,19 +145,26 @@ class Proxy:
         # Invariant 2: a failure to record is a failure of the request, never a silent pass.
         await self.services.record_decision(ctx, phase)
 
-    async def record_intent(self, ctx: RequestContext, send: Send) -> bool:
-        """Make the input decision durable before the upstream is called; False (and a 503 sent)
-        when it cannot be: then the request is never forwarded."""
+    async def before_upstream(self, ctx: RequestContext, send: Send) -> bool:
+        """The response half's ``before`` (the intent record); False, and a 503 sent, when a stage
+        failed: then the request is never forwarded."""
         try:
-            await self.record(ctx, "intent")
-        except Exception:
-            log.exception("intent record failed; request %s not forwarded", ctx.request_id)
-            REQUESTS.labels(ctx.route, "deny", "audit_unavailable").inc()
-            await send_error(send, 503, "The request could not be recorded, so it was not sent to the model.",
-                             "audit_unavailable", [(b"x-request-id", ctx.request_id.encode())],
-                             bastion={"request_id": ctx.request_id, "stage": "audit", "reason": "audit_unavailable"})
+            await self.response.before(ctx)
+        except NotForwarded as exc:
+            code = f"{exc.stage}_unavailable"
+            message = NOT_FORWARDED.get(exc.stage, f"The request could not be prepared ({exc.stage}), so it was "
+                                        "not sent to the model.")
+            REQUESTS.labels(ctx.route, "deny", code).inc()
+            await send_error(send, 503, message, code, [(b"x-request-id", ctx.request_id.encode())],
+                             bastion={"request_id": ctx.request_id, "stage": exc.stage, "reason": code})
             return False
         return True
+
+    async def fail_forwarded(self, ctx: RequestContext, send: Send, verdict: Verdict, stage: str) -> None:
+        """A forwarded request that failed at or after the upstream: the response half closes it."""
+        ctx.final, ctx.deciding_stage = verdict, stage
+        await self.response.after(ctx)
+        await self.send_refusal(ctx, send, verdict)
 
     def upstream_payload(self, ctx: RequestContext, target: Route, raw: bytes) -> tuple[bytes, bool]:
         """The bytes to send upstream, and whether a usage chunk was asked for on the client's behalf.
@@ -187,15 +201,14 @@ class Proxy:
             ctx.deciding_stage = "parse"
             await self.refuse(ctx, send, Verdict(Decision.DENY, exc.code, exc.message, {}, exc.status), "parse")
             return
-        if not await self.record_intent(ctx, send):
+        if not await self.before_upstream(ctx, send):
             return
         started = time.perf_counter()
         try:
             resp = await self.services.upstreams.send(target, path, payload, stream=ctx.stream)
         except GatewayError as exc:
-            ctx.deciding_stage = "upstream"
-            await self.refuse(ctx, send, Verdict(Decision.DENY, exc.code, exc.message, {}, exc.status), "upstream",
-                              "close")
+            await self.fail_forwarded(ctx, send, Verdict(Decision.DENY, exc.code, exc.message, {}, exc.status),
+                                      "upstream")
             return
         UPSTREAM_SECONDS.labels(ctx.model or "").observe(time.perf_counter() - started)
         ctx.upstream_status = resp.status
@@ -206,14 +219,12 @@ class Proxy:
                 try:
                     data = await resp.read()
                 except TimeoutError:
-                    ctx.deciding_stage = "upstream"
-                    await self.refuse(ctx, send, deny("upstream_timeout", "The upstream model server timed out.",
-                                                      504), "upstream", "close")
+                    await self.fail_forwarded(ctx, send, deny("upstream_timeout", "The upstream model server "
+                                                              "timed out.", 504), "upstream")
                     return
                 except READ_ERRORS:
-                    ctx.deciding_stage = "upstream"
-                    await self.refuse(ctx, send, deny("upstream_error", "The upstream model server failed.", 502),
-                                      "upstream", "close")
+                    await self.fail_forwarded(ctx, send, deny("upstream_error", "The upstream model server failed.",
+                                                              502), "upstream")
                     return
                 await self.relay_whole(ctx, send, resp.status, resp.headers.get("content-type"), data)
         finally:
@@ -225,7 +236,7 @@ class Proxy:
         if status >= 400:
             ctx.final = Verdict(Decision.DENY, "upstream_error", f"upstream answered {status}", {}, status)
             ctx.deciding_stage = "upstream"
-            await self.record(ctx, "close")
+            await self.response.after(ctx)
             REQUESTS.labels(ctx.route, "deny", "upstream_error").inc()
             await send_bytes(send, status, _openai_error(status, data), headers)
             return
@@ -234,24 +245,18 @@ class Proxy:
         except orjson.JSONDecodeError:
             doc = None
         if not isinstance(doc, dict):
-            ctx.deciding_stage = "upstream"
-            await self.refuse(ctx, send, deny("upstream_invalid", "The upstream returned an invalid response.", 502),
-                              "upstream", "close")
+            await self.fail_forwarded(ctx, send, deny("upstream_invalid", "The upstream returned an invalid "
+                                                      "response.", 502), "upstream")
             return
         self.take_usage(ctx, doc.get("usage"))
         ctx.answer_text = _answer_text(doc)
-        guard = self.services.answer_guard
-        if guard is not None and ctx.route != "embeddings":
-            verdict = await self.run_output_guard(guard.check_answer(ctx, ctx.answer_text))
-            if verdict.denied:
-                ctx.final, ctx.deciding_stage = verdict, "output_guard"
-                data = orjson.dumps(_filtered(doc, ctx.route))
-        withheld = not await self.account_usage(ctx)
-        await self.record(ctx, "close")
+        if await self.response.on_answer(ctx, ctx.answer_text) is not None:
+            data = orjson.dumps(_filtered(doc, ctx.route))  # withheld, as OpenAI marks filtered output
+        failed = await self.response.after(ctx)
         REQUESTS.labels(ctx.route, ctx.final.decision.value, ctx.final.reason).inc()
-        if withheld:
-            await send_error(send, 503, USAGE_FAILED, "internal", headers,
-                             bastion={"request_id": ctx.request_id, "stage": "usage_accounting", "reason": "internal"})
+        if failed is not None:  # e.g. the tokens could not be counted: fail closed, the record says so
+            await send_error(send, 503, f"The answer was withheld: {failed} failed.", "internal", headers,
+                             bastion={"request_id": ctx.request_id, "stage": failed, "reason": "internal"})
             return
         if ctype:
             headers.append((b"content-type", ctype.encode()))
@@ -264,6 +269,13 @@ class Proxy:
     async def relay_stream(self, ctx: RequestContext, receive: Receive, send: Send, resp: Any,
                            injected_usage: bool) -> None:
         # The input decision is already durable (the intent record, before the upstream was called).
+        try:
+            checks = self.response.on_stream(ctx)
+        except Exception as exc:
+            log.exception("a response stage could not start checking the stream")
+            await self.fail_forwarded(ctx, send, Verdict(Decision.DENY, "internal", ANSWER_UNCHECKED,
+                                                         {"error": type(exc).__name__}, 503), "response")
+            return
         REQUESTS.labels(ctx.route, ctx.final.decision.value, ctx.final.reason).inc()
         await send({"type": "http.response.start", "status": 200,
                     "headers": [*SSE_HEADERS, (b"x-request-id", ctx.request_id.encode())]})
@@ -281,8 +293,6 @@ class Proxy:
 
         watcher = asyncio.ensure_future(_until_disconnect(receive))
         watcher.add_done_callback(on_gone)
-        guard = self.services.answer_guard
-        monitor = guard.stream_monitor(ctx) if guard is not None else None
         parser = SseParser()
         parts: list[str] = []
         last: dict[str, Any] = {}
@@ -292,8 +302,8 @@ class Proxy:
             async for chunk in resp.content.iter_any():
                 out: list[bytes] = []
                 for ev in parser.feed(chunk):
-                    if ev.done and monitor is not None:
-                        stop = await self.check_monitor(monitor.finish())
+                    if ev.done:
+                        stop = await checks.on_end(ctx)
                         if stop is not None:
                             break
                     obj = ev.json()
@@ -306,10 +316,9 @@ class Proxy:
                         delta = _delta_text(obj)
                         if delta:
                             parts.append(delta)
-                            if monitor is not None:
-                                stop = await self.check_monitor(monitor.feed(delta))
-                                if stop is not None:
-                                    break
+                            stop = await checks.on_delta(ctx, delta)
+                            if stop is not None:
+                                break
                     out.append(ev.raw)
                 if out:
                     await send({"type": "http.response.body", "body": b"".join(out), "more_body": True})
@@ -325,8 +334,7 @@ class Proxy:
             ending = "client_disconnected"
         tail: bytes
         if stop is not None:
-            ending = "content_filter"
-            ctx.final, ctx.deciding_stage = stop, "output_guard"
+            ending = "content_filter"  # ctx.final and the deciding stage were set by the check that stopped it
             tail = event(_filter_chunk(last, ctx)) + event(
                 {"error": {"message": stop.message or "The answer was stopped by the usage policy.",
                            "type": "content_filter", "code": stop.reason, "param": None}})
@@ -337,30 +345,15 @@ class Proxy:
             tail = parser.tail()
         ctx.answer_text = "".join(parts)
         ctx.facts["stream"] = {"ended": ending}
-        await self.account_usage(ctx)  # the answer is out already: a failure is in the closing record
         try:
-            await self.record(ctx, "close")
-        finally:
-            if not client_gone:
-                await send({"type": "http.response.body", "body": tail, "more_body": False})
-
-    async def check_monitor(self, step: Any) -> Verdict | None:
-        try:
-            verdict = await step
+            # The answer is out already: a failing non-durable stage is named in the closing record.
+            await self.response.after(ctx)
         except Exception:
-            log.exception("stream monitor failed")
-            return Verdict(Decision.DENY, "internal", "The answer could not be checked and was stopped.",
-                           {"stage": "output_guard"}, 503)
-        return verdict if verdict is not None and verdict.denied else None
-
-    async def run_output_guard(self, awaitable: Any) -> Verdict:
-        try:
-            verdict: Verdict = await awaitable
-            return verdict
-        except Exception:
-            log.exception("output guard failed")
-            return Verdict(Decision.DENY, "internal", "The answer could not be checked and was withheld.",
-                           {"stage": "output_guard"}, 503)
+            log.exception("the closing record of stream %s could not be made durable", ctx.request_id)
+            tail = event({"error": {"message": "The end of this stream could not be recorded.", "type": "api_error",
+                                    "code": "audit_unavailable", "param": None}})
+        if not client_gone:
+            await send({"type": "http.response.body", "body": tail, "more_body": False})
 
     def take_usage(self, ctx: RequestContext, usage: Any) -> None:
         if isinstance(usage, dict):
@@ -368,29 +361,16 @@ class Proxy:
             ctx.prompt_tokens = pt if isinstance(pt, int) else ctx.prompt_tokens
             ctx.completion_tokens = ct if isinstance(ct, int) else ctx.completion_tokens
 
-    async def account_usage(self, ctx: RequestContext) -> bool:
-        """Count the tokens into the limits; False when that failed (Redis down): the closing record
-        still follows, naming the failure, and a whole answer is withheld (fail closed)."""
-        try:
-            await self.after_usage(ctx)
-        except Exception as exc:
-            log.exception("usage accounting failed for %s", ctx.request_id)
-            ctx.facts["usage_accounting"] = f"failed:{type(exc).__name__}"
-            if not ctx.final.denied:
-                ctx.final = Verdict(Decision.DENY, "internal", USAGE_FAILED,
-                                    {"stage": "usage_accounting", "error": type(exc).__name__}, 503)
-                ctx.deciding_stage = "usage_accounting"
-            return False
-        return True
 
-    async def after_usage(self, ctx: RequestContext) -> None:
-        model = ctx.model or ""
-        if ctx.prompt_tokens:
-            TOKENS.labels(model, "prompt").inc(ctx.prompt_tokens)
-        if ctx.completion_tokens:
-            TOKENS.labels(model, "completion").inc(ctx.completion_tokens)
-        if self.rate_limit is not None:
-            await self.rate_limit.record_usage(ctx)
+def response_pipeline(services: Services, pipeline: Pipeline) -> ResponsePipeline:
+    """DESIGN.md's response half, in order: output guard (when a guard is installed), usage
+    accounting (into the TPM windows when the rate_limit stage runs), audit (intent and close)."""
+    stages: list[ResponseStage] = []
+    if services.answer_guard is not None:
+        stages.append(OutputGuard(services.answer_guard))
+    stages.append(UsageAccounting(services.counters if "rate_limit" in pipeline.stage_names() else None))
+    stages.append(AuditRecord(services))
+    return ResponsePipeline(stages)
 
 
 async def _until_disconnect(receive: Receive) -> None:

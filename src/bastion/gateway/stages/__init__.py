@@ -1,1 +1,2 @@
-"""The gateway's own pipeline stages: authenticate, account gate, rate limit."""
+"""The gateway's own stages: authenticate, account gate, rate limit; and the response half (output guard,
+usage accounting, audit)."""

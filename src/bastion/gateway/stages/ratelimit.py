@@ -4,8 +4,9 @@ Each limit is the key's or org's own (``None``: not set, use ``[limits]``; ``0``
 configured default (where ``0`` is unlimited too).
 
 Requests are counted when admitted; tokens are known only from the upstream's ``usage`` and are
-added after the response (``record_usage``). A request is admitted while the token estimate is under
-the limit, so a burst can overshoot TPM by at most the requests already in flight.
+added after the response (``record_tokens``, called by the response half's usage accounting). A
+request is admitted while the token estimate is under the limit, so a burst can overshoot TPM by
+at most the requests already in flight.
 """
 
 from __future__ import annotations
@@ -61,14 +62,17 @@ class RateLimit:
             {"scope": scope, "unit": unit, "estimate": round(outcome.estimate, 1)},
             429, max(1.0, outcome.retry_after_s))
 
-    async def record_usage(self, ctx: RequestContext) -> None:
-        p = ctx.principal
-        tokens = ctx.prompt_tokens + ctx.completion_tokens
-        if p is None or tokens <= 0:
-            return
-        now = time.time()
-        await self.counters.add(f"k:{p.key_id}:tok", tokens, now)
-        await self.counters.add(f"o:{p.org_id}:tok", tokens, now)
+
+async def record_tokens(counters: Counters, ctx: RequestContext) -> None:
+    """Add an answered request's tokens to its key's and org's token windows (the usage
+    accounting stage of the response half calls this)."""
+    p = ctx.principal
+    tokens = ctx.prompt_tokens + ctx.completion_tokens
+    if p is None or tokens <= 0:
+        return
+    now = time.time()
+    await counters.add(f"k:{p.key_id}:tok", tokens, now)
+    await counters.add(f"o:{p.org_id}:tok", tokens, now)
 
 
 def _own_or_default(own: int | None, default: int) -> int:
