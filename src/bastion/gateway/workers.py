@@ -20,6 +20,7 @@ from bastion.config import Settings, load_settings
 from bastion.gateway.app import Gateway, create_app
 
 WORKER_APP = "bastion.gateway.workers:worker_app"
+HEALTHCHECK_S = 30
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"
 
 
@@ -97,8 +98,10 @@ def run_workers(settings: Settings, host: str, port: int, workers: int, config_p
     prepare_shared_state(settings)  # raises WorkersRefused
     if config_path is not None:
         os.environ["BASTION_CONFIG"] = os.path.abspath(config_path)
+    # A worker loading the guard model on a busy machine can be slow to answer the supervisor's
+    # ping; 5 s (uvicorn's default) would have it killed and restarted as hung, over and over.
     config = uvicorn_config(WORKER_APP, host, port, ConnectionLimits.of(settings.server), factory=True,
-                            workers=workers, log_level="info")
+                            workers=workers, log_level="info", timeout_worker_healthcheck=HEALTHCHECK_S)
     supervisor = Multiprocess(config, sockets=[config.bind_socket()])
     supervisor.run()
     failed = any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes)
