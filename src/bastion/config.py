@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bastion.audit.settings import AuditSettings
 from bastion.diligence.settings import ScreeningSettings
 from bastion.guard.settings import GuardSettings
+from bastion.monitor.settings import MonitorSettings
 from bastion.policy.settings import PolicySettings
 from bastion.redteam.settings import RedteamSettings
 from bastion.vault.settings import VaultSettings
@@ -140,6 +141,7 @@ class Settings(Section):
     guard: GuardSettings = Field(default_factory=GuardSettings)
     vault: VaultSettings = Field(default_factory=VaultSettings)
     redteam: RedteamSettings = Field(default_factory=RedteamSettings)
+    monitor: MonitorSettings = Field(default_factory=MonitorSettings)
 
 
 _SHORT_ENV = {

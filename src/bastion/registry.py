@@ -51,6 +51,7 @@ CLI_COMMANDS: list[str] = [
     "bastion.diligence.cli:kyc",
     "bastion.vault.cli:vault",
     "bastion.redteam.cli:redteam",
+    "bastion.monitor.cli:monitor",
 ]
 
 

@@ -65,12 +65,6 @@ class MonitorEngine:
     def account(self, org: str) -> AccountState | None:
         return self._accounts.get(org)
 
-    def set_created(self, org: str, created_ts: float) -> None:
-        """The account's creation time, where the producer knows it (sharpens new_account_burst)."""
-        st = self._accounts.get(org)
-        if st is not None:
-            st.created_ts = created_ts
-
     def signals(self, st: AccountState, now: float) -> list[Signal]:
         s = self.settings
         found = [sig for fn in ACCOUNT_SIGNALS if (sig := fn(st, now, s)) is not None]

@@ -37,6 +37,7 @@ class MonitorEvent:
     kyc_country: str | None = None  # the org's verified country, when the producer knows it
     scores: Mapping[str, float] = field(default_factory=dict)  # guard category scores
     reason: str | None = None  # the reason code of a denial
+    account_created: float | None = None  # when the org was created, where the producer knows it
     fingerprint: ContentFingerprint | None = None
 
     @property

@@ -58,8 +58,7 @@ class MonitorSettings(BaseModel):
     min_requests: int = Field(100, ge=1)
 
     # Fingerprint distances (bits of 64): same template, varied slot, near-duplicate rephrasing.
-    # (at most 7: candidates are found by 8-bit bands, exact for distances up to 7)
-    template_distance: int = Field(6, ge=0, le=7)
+    template_distance: int = Field(6, ge=0, le=16)
     slot_distance: int = Field(3, ge=0, le=64)
     rephrase_distance: int = Field(18, ge=0, le=32)
     rephrase_window_s: float = Field(3600.0, gt=0)

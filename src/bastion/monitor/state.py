@@ -63,7 +63,7 @@ class KeyState:
 class RefusedPrompt:
     ts: float
     simhash: int
-    chain: int = 0  # earlier refused near-duplicates this one rephrased
+    chain: int = 0  # 1: part of a chain of refused rephrasings; -1: its probe got through (counted)
 
 
 @dataclass(slots=True)
@@ -86,7 +86,6 @@ class AccountState:
     templates: list[TemplateCluster] = field(default_factory=list)  # seen at least twice
     _fresh: deque[TemplateCluster] = field(default_factory=deque)  # seen once
     _frames: dict[int, TemplateCluster] = field(default_factory=dict)
-    _bands: dict[int, list[TemplateCluster]] = field(default_factory=dict)
     refused: deque[RefusedPrompt] = field(default_factory=lambda: deque(maxlen=_REFUSED_KEPT))
     refused_rephrased: int = 0
     probe_successes: int = 0
@@ -113,6 +112,8 @@ class AccountState:
         ts = ev.ts
         self.n += 1
         self.since_assessed += 1
+        if ev.account_created is not None:
+            self.created_ts = ev.account_created
         self.last_ts = max(self.last_ts, ts)
         if ts < self.first_ts + 86_400:
             self.first_day += 1
@@ -172,15 +173,16 @@ class AccountState:
         templated campaign), not when it is a plain resend."""
         c = self._frames.get(frame)
         if c is None:
-            # candidates share at least one 8-bit band with the template (pigeonhole: any cluster
-            # within 7 bits does), so only those are compared
-            best_d = s.template_distance + 1
-            index = self._bands
-            for key in _band_keys(template):
-                for cand in index.get(key, ()):
-                    d = (cand.template ^ template).bit_count()
-                    if d < best_d:
-                        c, best_d = cand, d
+            limit = s.template_distance
+            for cand in self.templates:
+                if (cand.template ^ template).bit_count() <= limit:
+                    c = cand
+                    break
+            else:
+                for cand in self._fresh:
+                    if (cand.template ^ template).bit_count() <= limit:
+                        c = cand
+                        break
         if c is None:
             self._add_template(TemplateCluster(template, frame, simhash, first_ts=ts), s)
             return False
@@ -204,42 +206,39 @@ class AccountState:
             self._drop_template(self._fresh.popleft())
         self._fresh.append(c)
         self._frames[c.frame] = c
-        for key in _band_keys(c.template):
-            self._bands.setdefault(key, []).append(c)
 
     def _drop_template(self, c: TemplateCluster) -> None:
         if self._frames.get(c.frame) is c:
             del self._frames[c.frame]
-        for key in _band_keys(c.template):
-            bucket = self._bands.get(key)
-            if bucket is not None:
-                bucket.remove(c)
-                if not bucket:
-                    del self._bands[key]
 
     def _probing(self, simhash: int, ts: float, refused: bool, s: MonitorSettings) -> None:
-        """Rephrasings of refused prompts: a refused near-duplicate of an earlier refusal extends a
-        chain; an allowed near-duplicate of a chained refusal is a probe that got through."""
+        """Rephrasings of refused prompts: a refused near-duplicate of an earlier refusal makes both
+        part of a chain; an allowed near-duplicate of a chained refusal is a probe that got through."""
         horizon = ts - s.rephrase_window_s
-        best: RefusedPrompt | None = None
-        best_d = 65
+        limit = s.rephrase_distance
+        closest = 65
+        chained: RefusedPrompt | None = None
+        near: list[RefusedPrompt] = []
         for r in self.refused:
             if r.ts >= horizon:
                 d = (r.simhash ^ simhash).bit_count()
-                if d < best_d:
-                    best, best_d = r, d
-        near = best is not None and best_d <= s.rephrase_distance
+                if d <= limit:
+                    near.append(r)
+                    closest = min(closest, d)
+                    if r.chain >= 1:
+                        chained = r
         if refused:
-            chain = 0
-            if near and best is not None:
-                chain = best.chain + 1
+            if near:
                 self.refused_rephrased += 1
-                self.closest_rephrase = min(self.closest_rephrase, best_d)
-            self.refused.append(RefusedPrompt(ts, simhash, chain))
-        elif near and best is not None and best.chain >= 1:
+                self.closest_rephrase = min(self.closest_rephrase, closest)
+                for r in near:
+                    r.chain = max(r.chain, 1)
+            self.refused.append(RefusedPrompt(ts, simhash, 1 if near else 0))
+        elif chained is not None:
             self.probe_successes += 1
-            self.closest_rephrase = min(self.closest_rephrase, best_d)
-            best.chain = -1  # counted once: later allowed repeats of the same prompt are not new probes
+            self.closest_rephrase = min(self.closest_rephrase, closest)
+            for r in near:
+                r.chain = -1  # counted once: later allowed repeats of the same prompt are not new probes
 
     def _network(self, ev: MonitorEvent, s: MonitorSettings) -> None:
         ts = ev.ts
@@ -284,10 +283,6 @@ class AccountState:
 
     def dominant_template(self) -> TemplateCluster | None:
         return max(self.templates, key=lambda c: c.count) if self.templates else None
-
-
-def _band_keys(template: int) -> tuple[int, ...]:
-    return tuple((b << 8) | ((template >> (8 * b)) & 0xFF) for b in range(8))
 
 
 def _remember(seen: dict[_K, float], item: _K, ts: float) -> None:
