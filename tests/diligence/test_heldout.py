@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bastion.diligence.screening import heldout
-from bastion.diligence.screening.calibration import Observed, choose_review, figures
+from bastion.diligence.screening.calibration import Observed, choose_review, figures, tune
+from bastion.diligence.screening.features import Weights
 from bastion.diligence.screening.loaders import load_list
 from bastion.diligence.screening.model import ListEntry
 from tests.conftest import SHARED_DATA
@@ -89,20 +90,33 @@ def test_real_aliases_are_the_lists_own(sdn: list[ListEntry]) -> None:
 
 
 def _obs(family: str, label: str, target: float, top: float) -> Observed:
-    return Observed(heldout.Case("x", "person", family, label, "k" if family != "clean" else None, ""), target, top)
+    hits = ((True, target, ()),) if family == "variant" else ((False, top, ()),)
+    return Observed(heldout.Case("x", "person", family, label, "k" if family != "clean" else None, ""), hits)
 
 
 def test_figures_and_threshold_choice() -> None:
     observed = ([_obs("variant", "typo", 0.9, 0.9)] * 95 + [_obs("variant", "typo", 0.7, 0.7)] * 5
                 + [_obs("negative", "near_name", 0.0, 0.86)] * 10 + [_obs("negative", "near_name", 0.0, 0.5)] * 90
                 + [_obs("clean", "clean", 0.0, 0.0)] * 100)
-    f = figures(observed, 0.85)
+    f = figures(observed, 0.85, Weights())
     assert f["variant_recall"] == 0.95 and f["hard_negative_false_hit_rate"] == 0.1
     assert f["clean_false_hit_rate"] == 0.0 and f["precision"] == round(95 / 105, 4)
     # 10% of negatives reach 0.86: the threshold must rise above them, keeping the 0.9 variants
-    assert choose_review(observed) == 0.9
+    assert choose_review(observed, Weights()) == 0.9
 
 
 def test_respelling_changes_the_name() -> None:
     rng = random.Random(5)
     assert heldout.respell(rng, "Mohammed Khalid") not in (None, "Mohammed Khalid")
+
+
+def test_tuning_lowers_a_conflicting_birth_date_until_look_alikes_clear() -> None:
+    variant = heldout.Case("x", "person", "variant", "typo", "k", "")
+    negative = heldout.Case("y", "person", "negative", "near_name", "k", "")
+    observed = ([Observed(variant, ((True, 0.9, ()),))] * 50
+                + [Observed(negative, ((True, 0.93, ("dob_conflict",)),))] * 10
+                + [Observed(negative, ((True, 0.5, ()),))] * 40)
+    start = Weights(dob_conflict=0.0)
+    assert choose_review(observed, start) > 0.93  # without the date, only a threshold above both helps
+    weights, review, recall = tune(observed, start)
+    assert weights.dob_conflict <= -0.04 and review <= 0.9 and recall == 1.0

@@ -73,3 +73,28 @@ def test_rescreen_queue_review_and_tiers(tmp_path: Path, shared_data: Path) -> N
     assert out["screening_state"] == "block"
     audit = run(["audit", "verify"], env)
     assert audit.returncode == 0
+
+
+def test_screen_batch_takes_birth_dates_and_identifiers(tmp_path: Path, shared_data: Path) -> None:
+    """The optional fields extend the same contract: a matching passport is named in the
+    explanation, a birth year far off lowers the score, a malformed field is one bad line."""
+    env = cli_env(tmp_path)
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "name": "Ayman al-Zawahiri", "type": "person", '
+                   '"identifiers": {"passport": "1084010"}}\n'
+                   '{"id": "b", "name": "Ayman al-Zawahiri", "type": "person", "birth_date": "1951/1952"}\n'
+                   '{"id": "c", "name": "Ayman al-Zawahiri", "type": "person", "birth_date": "1990-02-01"}\n'
+                   '{"id": "d", "name": "Artavil", "type": "vessel", "identifiers": {"imo": "IMO 9187629"}}\n'
+                   '{"id": "e", "name": "x y", "birth_date": "19th of June"}\n'
+                   '{"id": "f", "name": "x y", "identifiers": ["passport", "1"]}\n')
+    dst = tmp_path / "out.jsonl"
+    proc = run(["screen", "batch", "--list", str(shared_data / "sanctions" / "ofac-sdn-2021"),
+                "--input", str(src), "--output", str(dst)], env, check=False)
+    assert proc.returncode == 1 and "screened 4, 2 bad line(s)" in proc.stderr
+    rows = {r["id"]: r for r in map(json.loads, dst.read_text().splitlines())}
+    top = {k: rows[k]["matches"][0] for k in "abcd" if rows[k]["matches"]}
+    assert top["a"]["entity_id"] == "2676" and "identifier agree (subject passport 1084010" in top["a"]["explanation"]
+    assert "birth_date agree (subject 1951/1952, list 1951-06-19)" in top["b"]["explanation"]
+    assert "c" not in top or top["c"]["score"] < top["b"]["score"]
+    assert top["d"]["entity_id"] == "15036" and "identifier agree" in top["d"]["explanation"]
+    assert "birth_date" in rows["e"]["error"] and "identifiers" in rows["f"]["error"]

@@ -88,7 +88,9 @@ class ScreenIn(BaseModel):
     name: Text300
     type: Kind = "unknown"
     country: Country | None = None
-    birth_date: IsoDate | None = None
+    birth_date: Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?|/\d{4})?$")] | None = None  # or a range
+    identifiers: dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=80)]] = Field(
+        default_factory=dict, max_length=20)  # {"passport": "A1234567", "imo": "9187629"}
 
 
 def _diligence(svc: Services) -> Diligence:
@@ -172,7 +174,7 @@ async def screen_name(body: ScreenIn, _: Admin, svc: Svc) -> dict[str, Any]:
     d = _diligence(svc)
     try:
         result = d.screening.screen(Subject(body.name, body.type, body.country.lower() if body.country else None,
-                                            body.birth_date))
+                                            body.birth_date, tuple(body.identifiers.items())))
     except ScreeningUnavailable as exc:
         raise HTTPException(503, str(exc)) from exc
     return {"name": body.name, **result.as_dict()}

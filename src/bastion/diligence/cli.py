@@ -20,6 +20,7 @@ from rich.table import Table
 
 from bastion.audit.records import cli_actor
 from bastion.config import Settings
+from bastion.diligence.screening.identifiers import BIRTH_DATE_FORMS, parse_birth
 from bastion.diligence.screening.loaders import ListFormatError
 from bastion.diligence.screening.model import ScreeningResult, Subject
 from bastion.diligence.screening.service import ScreeningService, ScreeningUnavailable
@@ -70,14 +71,22 @@ def screen() -> None:
 @click.argument("name")
 @click.option("--type", "kind", type=click.Choice(KINDS), default="unknown")
 @click.option("--country", default=None, help="ISO 3166 alpha-2 country (nationality / incorporation).")
-@click.option("--birth-date", default=None, help="ISO date, or a year.")
+@click.option("--birth-date", default=None, help="ISO date, a year, or a range of years (1960/1962).")
+@click.option("--id", "ids", multiple=True, metavar="KIND=NUMBER",
+              help="A document number: passport=..., national_id=..., tax_id=..., registration=..., imo=...")
 @click.option("--list", "lists", multiple=True, help="List file or folder (default: screening.lists).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def screen_name(ctx: click.Context, name: str, kind: str, country: str | None, birth_date: str | None,
-                lists: tuple[str, ...], as_json: bool) -> None:
+                ids: tuple[str, ...], lists: tuple[str, ...], as_json: bool) -> None:
+    if birth_date is not None and parse_birth(birth_date) is None:
+        raise click.BadParameter(BIRTH_DATE_FORMS, param_hint="--birth-date")
+    if any("=" not in i for i in ids):
+        raise click.BadParameter("write KIND=NUMBER, e.g. passport=A1234567", param_hint="--id")
+    identifiers = tuple((k.strip(), v.strip()) for k, _, v in (i.partition("=") for i in ids))
     service = _service(settings_from(ctx), lists)
-    result = service.screen(Subject(name, kind, country.lower() if country else None, birth_date))  # type: ignore[arg-type]
+    result = service.screen(Subject(name, kind, country.lower() if country else None,  # type: ignore[arg-type]
+                                    birth_date, identifiers))
     if as_json:
         click.echo(orjson.dumps({"name": name, **result.as_dict()}).decode())
     else:
@@ -95,9 +104,13 @@ def _subject(obj: Any) -> tuple[str, Subject]:
     country, birth = obj.get("country"), obj.get("birth_date")
     if country is not None and (not isinstance(country, str) or len(country) != 2):
         raise ValueError("'country' must be a two-letter ISO code")
-    if birth is not None and not isinstance(birth, str):
-        raise ValueError("'birth_date' must be an ISO date string")
-    return str(obj.get("id", "")), Subject(name, kind, country.lower() if country else None, birth)
+    if birth is not None and (not isinstance(birth, str) or parse_birth(birth) is None):
+        raise ValueError(f"'birth_date' must be {BIRTH_DATE_FORMS}")
+    ids = obj.get("identifiers", {})
+    if not isinstance(ids, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in ids.items()):
+        raise ValueError("'identifiers' must be an object of kind -> number strings, e.g. {\"passport\": \"A123\"}")
+    return str(obj.get("id", "")), Subject(name, kind, country.lower() if country else None, birth,
+                                           tuple(ids.items()))
 
 
 def run_batch(service: ScreeningService, source: IO[bytes], sink: IO[bytes]) -> tuple[int, int]:
@@ -125,7 +138,8 @@ def run_batch(service: ScreeningService, source: IO[bytes], sink: IO[bytes]) -> 
     return done, errors
 
 
-@screen.command("batch", help="Screen JSON Lines {id,name,type?,country?,birth_date?} -> {id,decision,matches}.")
+@screen.command("batch", help="Screen JSON Lines {id,name,type?,country?,birth_date?,identifiers?} -> "
+                               "{id,decision,matches}.")
 @click.option("--list", "lists", multiple=True, help="List file or folder (default: screening.lists).")
 @click.option("--input", "input_path", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--output", "output_path", type=click.Path(dir_okay=False, path_type=Path), default=None)

@@ -402,11 +402,21 @@ def variants(entries: list[ListEntry], per_kind: int, seed: int) -> list[Case]:
 
 
 def _maybe_identifier(rng: random.Random, entry: ListEntry) -> tuple[tuple[str, str], ...]:
-    ids = list(getattr(entry, "identifiers", ()) or ())
+    ids = list(entry.identifiers)
     if not ids or rng.random() >= 0.3:
         return ()
     kind, value = rng.choice(ids)
     return ((kind, value),)
+
+
+def _other_identifier(rng: random.Random, entry: ListEntry) -> tuple[tuple[str, str], ...]:
+    """Another person's document of a kind the entry lists (a different number, same shape)."""
+    ids = list(entry.identifiers)
+    if not ids or rng.random() >= 0.3:
+        return ()
+    kind, value = rng.choice(ids)
+    other = "".join(str(rng.randrange(10)) if ch.isdigit() else ch for ch in value)
+    return ((kind, other),) if other not in {v for _, v in ids} else ()
 
 
 def _far_from(word: str, others: Iterable[str], edits: int = 2) -> bool:
@@ -435,7 +445,7 @@ def negatives(entries: list[ListEntry], per_kind: int, seed: int, vocab: Vocabul
             return None
         name = f"{other[0].title()} {' '.join(surname).title()}"
         return Case(name, "person", "negative", "same_surname", e.key, e.names[0], other_birth_date(rng, e),
-                    _maybe(rng, 0.7, e.countries[0] if e.countries else None))
+                    _maybe(rng, 0.7, e.countries[0] if e.countries else None), _other_identifier(rng, e))
 
     def same_given_names() -> Case | None:
         e = rng.choice(persons)
@@ -459,7 +469,7 @@ def negatives(entries: list[ListEntry], per_kind: int, seed: int, vocab: Vocabul
         i = rng.choice(slots)
         words[i] = rng.choice(near_words[words[i].lower()]).title()
         return Case(" ".join(words), "person", "negative", "near_name", e.key, e.names[0], other_birth_date(rng, e),
-                    _maybe(rng, 0.5, e.countries[0] if e.countries else None))
+                    _maybe(rng, 0.5, e.countries[0] if e.countries else None), _other_identifier(rng, e))
 
     def shared_org_token() -> Case | None:
         e = rng.choice(orgs)

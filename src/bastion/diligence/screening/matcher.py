@@ -16,10 +16,10 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from bastion.diligence.screening.features import Weights, adjust, compare
 from bastion.diligence.screening.index import PATRONYMIC_ENDINGS, IndexedName, ScreeningIndex
 from bastion.diligence.screening.model import (
     Decision,
-    ListEntry,
     ScreeningHit,
     ScreeningResult,
     Subject,
@@ -27,6 +27,7 @@ from bastion.diligence.screening.model import (
 )
 from bastion.diligence.screening.names import ARTICLES, is_abjad, normalise, phonetic, skeleton, vowel_mask
 
+EXACT_NAME = 0.999  # a name score this high: every word the same as the listed name's
 MIN_PAIR = 0.6  # below this two tokens are different words
 MISSING_ENTRY_TOKEN = 0.2  # weight share charged for an entry token the subject lacks
 # ... and for a subject token the entry lacks, when every token of the entry was found (at least
@@ -149,49 +150,12 @@ def name_similarity(query: tuple[str, ...], name: tuple[str, ...], weight: Calla
     return aligned
 
 
-_PERSONAL = frozenset({"person"})
-_OTHER = frozenset({"organization", "vessel", "aircraft"})
-
-
-def feature_adjust(subject: Subject, entry: ListEntry, score: float) -> tuple[float, dict[str, str]]:
-    features: dict[str, str] = {"type": "unknown", "birth_date": "unknown", "country": "unknown"}
-    if subject.kind != "unknown" and entry.kind != "unknown":
-        if subject.kind == entry.kind:
-            features["type"] = "agree"
-        elif (subject.kind in _PERSONAL) != (entry.kind in _PERSONAL) or {subject.kind, entry.kind} <= _OTHER:
-            features["type"] = "conflict"
-            score -= 0.15
-    if subject.birth_date and entry.birth_dates:
-        best = max(_date_agreement(subject.birth_date, d) for d in entry.birth_dates)
-        if best > 0:
-            features["birth_date"] = "agree"
-            score += 0.05 * best
-        else:
-            features["birth_date"] = "conflict"
-            score -= 0.12
-    if subject.country and entry.countries:
-        if subject.country.lower() in entry.countries:
-            features["country"] = "agree"
-            score += 0.02
-        else:
-            features["country"] = "conflict"
-            score -= 0.03
-    return max(0.0, min(1.0, score)), features
-
-
-def _date_agreement(a: str, b: str) -> float:
-    """1.0 same day, 0.6 same year (or one side only knows the year), 0 otherwise."""
-    if a[:4] != b[:4]:
-        return 0.0
-    if len(a) >= 10 and len(b) >= 10:
-        return 1.0 if a[:10] == b[:10] else 0.0
-    return 0.6
-
-
 class Matcher:
-    def __init__(self, index: ScreeningIndex, thresholds: Thresholds | None = None, candidates: int = 24) -> None:
+    def __init__(self, index: ScreeningIndex, thresholds: Thresholds | None = None, candidates: int = 24,
+                 weights: Weights | None = None) -> None:
         self.index = index
         self.thresholds = thresholds or Thresholds()
+        self.weights = weights or Weights()
         self.limit = candidates
 
     def screen(self, subject: Subject, max_hits: int = 10, floor: float | None = None) -> ScreeningResult:
@@ -208,13 +172,21 @@ class Matcher:
                 best[key] = (sim, cand)
         hits: list[ScreeningHit] = []
         for name_score, cand in best.values():
-            score, features = feature_adjust(subject, cand.entry, name_score)
+            findings = compare(subject, cand.entry)
+            score = adjust(name_score, findings, self.weights)
+            if name_score >= EXACT_NAME:
+                # Fail closed: a listed name, word for word, reaches an officer whatever else the
+                # subject claims (a false birth date or passport must not clear it).
+                score = max(score, self.thresholds.review)
             decision = self.thresholds.decide(score)
-            if decision == "clear" and (floor is None or score < floor):
+            if decision == "clear" and (floor is None or max(score, name_score) < floor):
                 continue
             e = cand.entry
+            features = {"type": "unknown", "birth_date": "unknown", "country": "unknown"}
+            features.update({f.feature: f.outcome for f in findings})
             hits.append(ScreeningHit(e.list_id, e.entity_id, e.names[0], cand.display, score, name_score, decision,
-                                     features, tuple(e.programs)))
+                                     features, tuple(e.programs), {f.feature: f.evidence for f in findings},
+                                     tuple(findings)))
         hits.sort(key=lambda h: -h.score)
         hits = hits[:max_hits]
         return ScreeningResult(subject, worst([h.decision for h in hits]), tuple(hits))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 EntityKind = Literal["person", "organization", "vessel", "aircraft", "unknown"]
 Decision = Literal["clear", "review", "block"]
@@ -21,6 +21,9 @@ class ListEntry:
     birth_dates: list[str] = field(default_factory=list)  # ISO, possibly partial: "1951", "1951-06", "1951-06-19"
     countries: list[str] = field(default_factory=list)  # ISO 3166-1 alpha-2, lower case
     programs: list[str] = field(default_factory=list)
+    # (kind, value) with the value in canonical form (identifiers.canonical): ("passport", "A1234567"),
+    # ("imo", "9187629"), ("tax_id", ...), ("national_id", ...), ("registration", ...), ("mmsi", ...)
+    identifiers: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -51,6 +54,9 @@ class ScreeningHit:
     decision: Decision
     features: dict[str, str]  # feature -> "agree" | "conflict" | "unknown", e.g. {"birth_date": "agree"}
     programs: tuple[str, ...] = ()
+    # feature -> both sides, for the explanation: {"birth_date": "subject 1990, list 1951-06-19"}
+    evidence: dict[str, str] = field(default_factory=dict)
+    findings: tuple[Any, ...] = ()  # features.Finding, kept for calibration (re-weighting without re-screening)
 
     @property
     def key(self) -> str:
@@ -59,7 +65,8 @@ class ScreeningHit:
     def explain(self) -> str:
         parts = [f"name {self.matched_name!r} of {self.list_id}:{self.entity_id} ({self.entry_name!r}) "
                  f"scored {self.name_score:.2f}"]
-        parts += [f"{k} {v}" for k, v in sorted(self.features.items()) if v != "unknown"]
+        parts += [f"{k} {v}" + (f" ({self.evidence[k]})" if k in self.evidence else "")
+                  for k, v in sorted(self.features.items()) if v != "unknown"]
         return "; ".join(parts) + f" -> {self.score:.2f} {self.decision}"
 
     def as_dict(self) -> dict[str, object]:

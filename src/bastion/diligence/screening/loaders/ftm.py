@@ -9,12 +9,16 @@ from typing import Any
 
 import orjson
 
+from bastion.diligence.screening.identifiers import canonical
 from bastion.diligence.screening.loaders.base import ListFormatError, countries, parse_date, read_text
 from bastion.diligence.screening.model import EntityKind, ListEntry
 
 _KINDS: dict[str, EntityKind] = {"Person": "person", "Organization": "organization", "Company": "organization",
                                  "LegalEntity": "unknown", "PublicBody": "organization", "Vessel": "vessel",
                                  "Airplane": "aircraft"}
+_ID_PROPS = {"passportNumber": "passport", "idNumber": "national_id", "taxNumber": "tax_id", "vatCode": "tax_id",
+             "innCode": "tax_id", "registrationNumber": "registration", "ogrnCode": "registration",
+             "imoNumber": "imo", "mmsi": "mmsi"}
 _NAME_PROPS = ("name", "alias", "previousName", "weakAlias", "firstName")
 
 
@@ -35,9 +39,11 @@ def _entity(obj: Any, path: Path, lineno: int, list_id: str) -> ListEntry | None
     ccs = countries([str(c) for c in props.get("nationality", []) + props.get("country", []) +
                      props.get("citizenship", []) + props.get("jurisdiction", [])])
     datasets = obj.get("datasets") or []
+    ids = list(dict.fromkeys((kind_of_id, v) for prop, kind_of_id in _ID_PROPS.items()
+                             for raw in props.get(prop, []) if (v := canonical(str(raw), kind_of_id))))
     return ListEntry(list_id, str(obj["id"]), kind, list(dict.fromkeys(names)), dates, ccs,
                      [str(p) for p in props.get("program", []) + props.get("topics", [])] or
-                     [str(d) for d in datasets])
+                     [str(d) for d in datasets], ids)
 
 
 def load_ftm(path: Path, list_id: str = "opensanctions") -> list[ListEntry]:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from bastion.diligence.screening.identifiers import from_ofac_remarks
 from bastion.diligence.screening.loaders.base import ListFormatError, countries, parse_date, read_text
 from bastion.diligence.screening.model import EntityKind, ListEntry
 
@@ -68,7 +69,8 @@ def load_ofac(primary: Path, list_id: str | None = None) -> list[ListEntry]:
         dobs = [d for m in _DOB.findall(remarks) for d in parse_date(m)]
         nats = countries(_NATIONALITY.findall(remarks))
         entries[ent] = ListEntry(list_id or default_id, ent, kind, [_person_name(name) if kind == "person" else name],
-                                 dobs, nats, [p.strip() for p in program.split("]") if p.strip(" [")])
+                                 dobs, nats, [p.strip() for p in program.split("]") if p.strip(" [")],
+                                 from_ofac_remarks(remarks))
     for entry, row in _linked(primary.with_name(alt_name), 5, entries, "alias"):
         if row[3]:
             entry.names.append(_person_name(row[3]) if entry.kind == "person" else row[3])

@@ -9,6 +9,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
+from bastion.diligence.screening.identifiers import canonical, of_kind
 from bastion.diligence.screening.loaders.base import ListFormatError, countries, parse_date
 from bastion.diligence.screening.model import ListEntry
 
@@ -41,6 +42,16 @@ def _dates(el: Element) -> list[str]:
     return out
 
 
+def _documents(el: Element) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for doc in el.findall("INDIVIDUAL_DOCUMENT"):
+        value = canonical(_text(doc.find("NUMBER")))
+        pair = (of_kind(_text(doc.find("TYPE_OF_DOCUMENT"))), value) if value else None
+        if pair and pair not in out:
+            out.append(pair)
+    return out
+
+
 def load_un(path: Path, list_id: str = "un") -> list[ListEntry]:
     try:
         root = SafeET.parse(str(path)).getroot()
@@ -69,5 +80,6 @@ def load_un(path: Path, list_id: str = "un") -> list[ListEntry]:
             nat = [_text(v) for v in el.findall("NATIONALITY/VALUE")]
             addr = [_text(c) for c in el.findall("INDIVIDUAL_ADDRESS/COUNTRY") + el.findall("ENTITY_ADDRESS/COUNTRY")]
             out.append(ListEntry(list_id, ident, "person" if kind == "person" else "organization", names,
-                                 _dates(el), countries(nat + addr), [_text(el.find("UN_LIST_TYPE"))]))
+                                 _dates(el), countries(nat + addr), [_text(el.find("UN_LIST_TYPE"))],
+                                 _documents(el)))
     return out
