@@ -104,3 +104,27 @@ def test_a_body_nested_past_the_limit_is_a_recorded_400_and_never_forwarded(
         rid = r.headers["x-request-id"]
     mine = [x for x in records(sqlite_url) if x.get("request_id") == rid]
     assert [(x["phase"], x["decision"], x["status"]) for x in mine] == [("decision", "deny", 400)]
+
+
+def test_a_stream_s_closing_record_is_durable_before_the_client_sees_its_end(sqlite_url: str) -> None:
+    with running_gateway(sqlite_url) as gw:
+        services = gw.app.services
+        real = services.record_decision
+
+        async def slow_close(ctx: Any, phase: str) -> None:  # TEST DOUBLE around the real recorder: a slow disk
+            if phase == "close":
+                await asyncio.sleep(0.5)
+            await real(ctx, phase)
+
+        services.record_decision = slow_close
+        body = {"model": "demo-model", "stream": True, "messages": [{"role": "user", "content": "one two three"}]}
+        with httpx.stream("POST", gw.v1 + "/chat/completions", json=body, timeout=20,
+                          headers={"Authorization": f"Bearer {gw.keys['active']}"}) as r:
+            seen = b""
+            for part in r.iter_raw():
+                seen += part
+                if b"data: [DONE]" in seen:
+                    break  # the moment a client (the openai SDK) stops reading
+            rid = r.headers["x-request-id"]
+            phases = [x["phase"] for x in records(sqlite_url) if x.get("request_id") == rid]
+    assert phases == ["intent", "close"]

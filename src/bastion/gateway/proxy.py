@@ -297,6 +297,7 @@ class Proxy:
         parts: list[str] = []
         last: dict[str, Any] = {}
         stop: Verdict | None = None
+        done = b""
         ending = "complete"
         try:
             async for chunk in resp.content.iter_any():
@@ -306,6 +307,8 @@ class Proxy:
                         stop = await checks.on_end(ctx)
                         if stop is not None:
                             break
+                        done = ev.raw  # held back: the client sees the end only after the closing record
+                        continue
                     obj = ev.json()
                     if isinstance(obj, dict):
                         last = obj
@@ -342,7 +345,7 @@ class Proxy:
             tail = event({"error": {"message": "The upstream stream ended abnormally.", "type": "api_error",
                                     "code": ending.split(":")[0], "param": None}})
         else:
-            tail = parser.tail()
+            tail = done + parser.tail()
         ctx.answer_text = "".join(parts)
         ctx.facts["stream"] = {"ended": ending}
         try:
