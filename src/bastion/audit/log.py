@@ -90,6 +90,7 @@ class AuditLog:
             self._writer = None
         await self._timed_checkpoint()
         await self._store.close()
+        await self.nodes.close()
 
     # -- appending -----------------------------------------------------------------------
     async def append(self, record: dict[str, Any]) -> int:
