@@ -179,6 +179,18 @@ def evaluate(guard: Guard, corpus: Corpus, outside: dict[str, list[tuple[str, bo
     return report
 
 
+def variants(name: str, path: Path) -> list[tuple[str, bool, bool]]:
+    """(label, score the framed request's pieces too, stop at the early exit) per design: a model with an
+    early exit is measured as the cascade it ships as and as the whole network."""
+    has_exit = path.suffix == ".json" and "exit" in json.loads(path.read_text())
+    out = [(name, False, True)]
+    if has_exit:
+        out.append((f"{name}_no_exit", False, False))
+    if name == "shipped":
+        out.append((f"{name}_with_parts", True, True))
+    return out
+
+
 def designs() -> dict[str, Path]:
     found = {"shipped": default_model_path(), "ngram": default_model_path().with_name("guard-ngram.npz")}
     found = {k: v for k, v in found.items() if v.exists()}
@@ -194,14 +206,16 @@ def main(quick: bool, pad_chars: int, only: list[str] | None) -> dict[str, Any]:
     outside = outside_sets(SHARED)
     results = {}
     for name, path in designs().items():
-        for pieces in (False, True) if name == "shipped" else (False,):
-            label = f"{name}_with_parts" if pieces else name
+        for label, pieces, early_exit in variants(name, path):
             if only and label not in only:
                 continue
-            guard = Guard.load(path)
+            guard = Guard.load(path, early_exit=early_exit)
             guard.use_parts = pieces  # the framed request's pieces scored too (focus.parts), or not
             results[label] = evaluate(guard, corpus, outside, quick, pad_chars)
             results[label]["model"] = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+            runs = getattr(guard.classifier, "runs", 0)
+            if runs:  # a model with an early exit: the share of windows that stopped there
+                results[label]["windows_exited"] = round(guard.classifier.exits / runs, 4)  # type: ignore[attr-defined]
     m = results.get("shipped") or next(iter(results.values()))
     rec = m["val_recall_per_category"]
     padded = min(m["padded_recall"].values())

