@@ -11,7 +11,8 @@ class AuditSettings(BaseModel):
     enabled: bool = True
     # The checkpoint origin line; by convention also the signing key's name.
     origin: str = Field("bastion.local/audit", pattern=r"^[^\s+]+$")
-    # C2SP signer key (PRIVATE+KEY+...). Created on first start when missing and generate_key is on.
+    # C2SP signer key (PRIVATE+KEY+...), mode 0600. Created only by the first start of an empty log (when
+    # generate_key is on) or by `bastion audit keygen`; a writer joining an existing log must have its key.
     signing_key_file: str = "var/audit/signing.key"
     generate_key: bool = True
     # Verifier keys (name+hash+key) of earlier signing keys, so checkpoints signed before a rotation verify.
