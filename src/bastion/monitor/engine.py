@@ -83,7 +83,7 @@ class MonitorEngine:
         found = self.signals(st, now)
         risk = combine(found, self.settings)
         a = Assessment(st.org, risk, action_for(risk, self.settings), tuple(found), now, st.n)
-        if st.peak is None or risk > st.peak.risk:
+        if st.peak is None or risk >= st.peak.risk:  # ties: the latest, so evidence is current
             st.peak = a
         if a.action != "none" and st.first_action_n is None:
             st.first_action_n, st.first_action_ts = st.n, now

@@ -92,8 +92,10 @@ class MonitorSettings(BaseModel):
     cluster_created_within_s: float = Field(3 * 86_400.0, ge=0)
 
     weights: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    # The most that context signals alone can add (kept below actions.review).
+    # The most that context signals can add, and the abuse evidence at which they add all of it
+    # (below it, in proportion; with no abuse signal, nothing).
     context_cap: float = Field(0.45, ge=0, le=1)
+    context_full_at: float = Field(0.25, gt=0, le=1)
     actions: ActionThresholds = Field(default_factory=ActionThresholds)
 
     @model_validator(mode="after")

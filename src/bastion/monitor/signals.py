@@ -94,10 +94,10 @@ def topic_sweep(st: AccountState, now: float, s: MonitorSettings) -> Signal | No
         return None
     counts = [c for c in st.templated_topics if c > 0]
     distinct = len(counts)
-    if distinct < 4:
+    if distinct < 6:
         return None
     entropy = -sum(c / templated * math.log(c / templated) for c in counts) / math.log(len(TOPICS))
-    value = _clamp((distinct - 3) / 5) * _clamp(entropy / 0.6)
+    value = _sweep_strength(distinct, entropy)
     if not value:
         return None
     topics = sorted((TOPICS[i] for i, c in enumerate(st.templated_topics) if c), key=str)
@@ -132,6 +132,12 @@ def cot_elicitation(st: AccountState, now: float, s: MonitorSettings) -> Signal 
                                              "answer_to_prompt_tokens": round(ratio, 2)})
 
 
+def _sweep_strength(distinct_topics: int, entropy: float) -> float:
+    # A product's own template stays in a few areas (a coding agent: code, some security and maths);
+    # a capability sweep spreads evenly over most of them.
+    return _clamp((distinct_topics - 5) / 5) * _clamp(entropy / 0.6)
+
+
 def _cot_strength(share: float, answer_ratio: float) -> float:
     # A reasoning trace worth distilling is much longer than its question: an agent whose system prompt
     # says "think step by step" over a long context answers shorter than it reads, and stays at zero.
@@ -146,8 +152,12 @@ def extraction_shape(st: AccountState, s: MonitorSettings) -> float:
         return 0.0
     cot = _cot_strength(st.share(COT), st.cot_completion_tokens / max(st.cot_prompt_tokens, 1))
     long = _clamp((st.share(LONG) - 0.3) / 0.4)
-    counts = [c for c in st.templated_topics if c > 0]
-    sweep = _clamp((len(counts) - 3) / 5) if st.count(TEMPLATED) >= 10 else 0.0
+    templated = st.count(TEMPLATED)
+    sweep = 0.0
+    if templated >= 10:
+        counts = [c for c in st.templated_topics if c > 0]
+        entropy = -sum(c / templated * math.log(c / templated) for c in counts) / math.log(len(TOPICS))
+        sweep = _sweep_strength(len(counts), entropy)
     probing = _clamp(st.share(FLAGGED) / 0.25)
     return max(cot, long, sweep, probing)
 
@@ -160,7 +170,9 @@ def flagged_share(st: AccountState, now: float, s: MonitorSettings) -> Signal | 
     if flagged < 10:
         return None
     share = flagged / len(st.marks)
-    value = _clamp(share / 0.25)
+    value = _clamp((share - 0.05) / 0.3)  # a few percent flagged is what hazard-adjacent research looks like
+    if not value:
+        return None
     return Signal("flagged_share", value, {"flagged_requests": flagged, "refused_requests": st.count(REFUSED),
                                            "window_requests": len(st.marks), "flagged_share": round(share, 3)})
 
@@ -168,7 +180,9 @@ def flagged_share(st: AccountState, now: float, s: MonitorSettings) -> Signal | 
 def rephrase_probing(st: AccountState, now: float, s: MonitorSettings) -> Signal | None:
     if st.refused_rephrased < 2 and not st.probe_successes:
         return None
-    value = _clamp((st.refused_rephrased + 3 * st.probe_successes) / 12)
+    # probing is sustained: one user rewording a refused request once or twice (and sometimes getting
+    # an answer, when the first refusal was wrong) is ordinary; chain after chain is not
+    value = _clamp((st.refused_rephrased + 2 * st.probe_successes - 4) / 16)
     if value < 0.25:
         return None
     return Signal("rephrase_probing", value, {
@@ -194,18 +208,22 @@ def key_countries(st: AccountState, now: float, s: MonitorSettings) -> Signal | 
 
 def impossible_travel(st: AccountState, now: float, s: MonitorSettings) -> Signal | None:
     horizon = now - 86_400
-    best: tuple[int, str, list[tuple[float, str, str, int | None]]] | None = None
+    best: tuple[float, str, list[tuple[float, str, str, int | None]], list[str]] | None = None
     for key, ks in st.keys.items():
         jumps = [j for j in ks.jumps if j[0] >= horizon]
         countries = {j[1] for j in jumps} | {j[2] for j in jumps}
         networks = {j[3] for j in jumps}
-        if len(countries) >= 3 and len(networks) >= 3 and (best is None or len(jumps) > best[0]):
-            best = (len(jumps), key, jumps)
+        # a VPN toggled on and off, a team in two offices, a backend in three regions of one cloud:
+        # jumps among a few places; people sharing a key jump among many places and networks
+        if len(countries) >= 4 and len(networks) >= 4:
+            value = _clamp(len(jumps) / 10) * _clamp((len(countries) - 3) / 2)
+            if best is None or value > best[0]:
+                best = (value, key, jumps, sorted(countries))
     if best is None:
         return None
     examples = [{"ts": j[0], "from": j[1], "to": j[2]} for j in best[2][-3:]]
-    return Signal("impossible_travel", _clamp(best[0] / 10),
-                  {"key": best[1], "jumps_24h": best[0], "speed_over_kmh": s.travel_kmh, "examples": examples})
+    return Signal("impossible_travel", best[0], {"key": best[1], "jumps_24h": len(best[2]), "countries": best[3],
+                                                 "speed_over_kmh": s.travel_kmh, "examples": examples})
 
 
 def network_rotation(st: AccountState, now: float, s: MonitorSettings) -> Signal | None:
@@ -237,7 +255,9 @@ def kyc_country_mismatch(st: AccountState, now: float, s: MonitorSettings) -> Si
     if share < 0.5:
         return None
     top = sorted(st.mismatch_countries.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
-    return Signal("kyc_country_mismatch", share, {"kyc_country": st.kyc_country, "mismatch_share": round(share, 3),
+    # one other country is a foreign office or a remote team; many are exits of a proxy network
+    value = share * _clamp(len(st.mismatch_countries) / 3)
+    return Signal("kyc_country_mismatch", value, {"kyc_country": st.kyc_country, "mismatch_share": round(share, 3),
                                                   "request_countries": dict(top)})
 
 
@@ -267,7 +287,9 @@ def new_account_burst(st: AccountState, now: float, s: MonitorSettings, watching
 
 def coordinated_cluster(cluster: ClusterFinding, s: MonitorSettings) -> Signal:
     size = len(cluster.members)
-    value = _clamp(size / (2 * s.cluster_min_size)) * _clamp(cluster.shape / 0.5)
+    # linked accounts alone are not abuse (one popular tool's template, created in the same week): the
+    # members' traffic has to look like extraction too
+    value = _clamp(size / (2 * s.cluster_min_size)) * _clamp((cluster.shape - 0.25) / 0.5)
     shown = sorted(cluster.members)[:20]
     return Signal("coordinated_cluster", value, {
         "cluster": cluster.cluster_id, "size": size, "members": shown, "links": cluster.links,
@@ -282,8 +304,9 @@ ACCOUNT_SIGNALS: tuple[AccountSignal, ...] = (
 
 
 def combine(signals: list[Signal], s: MonitorSettings) -> float:
-    """Risk in [0, 1]: a noisy-OR of weighted signals, with scale-only (context) signals capped so
-    that alone they stay under the review threshold."""
+    """Risk in [0, 1]: a noisy-OR of weighted abuse signals (S), amplified by the scale-only
+    (context) signals. Context counts in proportion to the abuse evidence, reaching its cap once S
+    reaches ``context_full_at``: scale alone adds nothing, scale behind a real signal adds much."""
     keep_ctx, keep = 1.0, 1.0
     for sig in signals:
         w = s.weights.get(sig.name, 0.0) * sig.value
@@ -291,7 +314,8 @@ def combine(signals: list[Signal], s: MonitorSettings) -> float:
             keep_ctx *= 1 - w
         else:
             keep *= 1 - w
-    context = min(1 - keep_ctx, s.context_cap)
+    abuse = 1 - keep
+    context = min(1 - keep_ctx, s.context_cap) * _clamp(abuse / s.context_full_at)
     return 1 - keep * (1 - context)
 
 
