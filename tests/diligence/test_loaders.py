@@ -26,7 +26,9 @@ def test_ofac_sdn_with_aliases_addresses_birth_dates(shared_data: Path) -> None:
     zawahiri = by_id["2676"]
     assert zawahiri.kind == "person" and zawahiri.names[0] == "Dr. Ayman AL ZAWAHIRI"  # LAST, First reordered
     assert zawahiri.birth_dates == ["1951-06-19"]
-    assert sum(len(e.names) - 1 for e in entries) == 11910  # every alias attached (the file's 11,910 lines)
+    # every alias attached: the alias file's 11,910 lines and 2,421 a.k.a. names given only in remarks
+    assert sum(len(e.names) - 1 for e in entries) == 11910 + 2421
+    assert bnc.names[1] == "BNC"  # remarks: "a.k.a. 'BNC'."
     kinds = {e.kind for e in entries}
     assert kinds == {"person", "organization", "vessel", "aircraft"}
 

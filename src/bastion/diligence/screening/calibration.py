@@ -113,18 +113,20 @@ def figures(observed_raw: list[Observed], review: float, weights: Weights) -> di
 
 def choose_review(observed_raw: list[Observed], weights: Weights, clean_max: float = 0.01,
                   negative_max: float = 0.03, margin: float = 0.8) -> float:
-    """The review threshold with the best variant recall whose false-hit rates stay within
-    ``margin`` times the limits (room for the other split to differ); ties go to the higher
-    threshold. Pass validation cases only."""
+    """The review threshold with the best recall (variants and real aliases) whose false-hit rates
+    stay within ``margin`` times the limits (room for the other split to differ). Pass validation
+    cases only."""
     return _choose(_scored(observed_raw, weights), clean_max, negative_max, margin)[1]
 
 
 def _choose(observed: list[_Scored], clean_max: float = 0.01, negative_max: float = 0.03,
             margin: float = 0.8, tolerance: float = 0.005) -> tuple[float, float]:
-    """(recall, threshold): the highest threshold whose recall is within ``tolerance`` of the best
-    that keeps the false-hit limits — a lower one buys the validation set almost nothing and
-    costs precision on names it has not seen."""
+    """(recall, threshold). Recall is the mean of variant recall and real-alias recall (both are
+    targets; variant recall alone when there are no aliases). Of the thresholds that keep the
+    false-hit limits, the highest whose recall is within ``tolerance`` of the best: a lower one buys
+    the validation set almost nothing and costs precision on names it has not seen."""
     variants = [o for o in observed if o.case.family == "variant"]
+    aliases = [o for o in observed if o.case.family == "alias"]
     negatives = [o for o in observed if o.case.family == "negative"]
     clean = [o for o in observed if o.case.family == "clean"]
     allowed: list[tuple[float, float]] = []
@@ -134,7 +136,10 @@ def _choose(observed: list[_Scored], clean_max: float = 0.01, negative_max: floa
             continue
         if _rate([o.top >= t for o in negatives]) > negative_max * margin:
             continue
-        allowed.append((_rate([o.target >= t for o in variants]), t))
+        recall = _rate([o.target >= t for o in variants])
+        if aliases:
+            recall = (recall + _rate([o.target >= t for o in aliases])) / 2
+        allowed.append((recall, t))
     if not allowed:
         return 0.0, 0.99
     best = max(r for r, _ in allowed)
@@ -156,8 +161,8 @@ GRID: dict[str, tuple[float, ...]] = {
 
 
 def tune(observed: list[Observed], start: Weights, rounds: int = 2) -> tuple[Weights, float, float]:
-    """Weights and review threshold with the best variant recall (then real-alias recall) within
-    the false-hit limits. Pass validation cases only. Returns (weights, review, recall)."""
+    """Weights and review threshold with the best recall (``_choose``), then real-alias recall,
+    within the false-hit limits. Pass validation cases only. Returns (weights, review, recall)."""
 
     def objective(w: Weights) -> tuple[float, float, float]:
         scored = _scored(observed, w)

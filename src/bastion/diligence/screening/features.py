@@ -17,7 +17,7 @@ class Weights:
 
     type_conflict: float = -0.15  # a person screened against a firm, a vessel against a person ...
     dob_exact: float = 0.15
-    dob_year: float = 0.02
+    dob_year: float = 0.05
     dob_conflict: float = -0.2  # four or more years apart (a year off counts neither way)
     country_agree: float = 0.02
     country_conflict: float = -0.03

@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from bastion.diligence.screening.model import ListEntry
 from bastion.diligence.screening.names import PARTICLES, normalise, phonetic, skeleton
+from bastion.diligence.screening.romanise import chinese_key, is_chinese, is_korean, korean_key
 
 IntArray = npt.NDArray[np.int32]
 MIN_DELETE_LEN = 4
@@ -32,6 +33,15 @@ PATRONYMIC_ENDINGS = ("ovich", "evich", "avich", "ovych", "evych", "ovna", "evna
 # Weak evidence (a near spelling, a shared skeleton) from a posting list longer than this is
 # skipped: it would rank thousands of names equally and cost more than it tells.
 WEAK_MAX = 4000
+
+
+def _romanised_keys(toks: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    if is_korean(toks):
+        out += ["k:" + korean_key(t) for t in toks]
+    if is_chinese(toks):
+        out += ["c:" + chinese_key(t) for t in toks if len(t) >= 2]
+    return out
 
 
 def deletions(token: str) -> set[str]:
@@ -98,6 +108,7 @@ class ScreeningIndex:
         self._tokens = _Postings()
         self._phonetic = _Postings()
         self._skeletons = _Postings()
+        self._romanised = _Postings()  # Korean / Chinese syllables by romanisation key ("k:jong", "c:xu")
         self._deletes: dict[str, list[str]] = {}
         self._skeleton_deletes: dict[str, list[str]] = {}
         for entry in entries:
@@ -110,6 +121,8 @@ class ScreeningIndex:
                     self._name_entry.append(eid)
                     self._name_alias.append(alias)
                     self._name_len.append(min(len(toks), 127))
+                    for key in _romanised_keys(toks):
+                        self._romanised.add(key, nid)
                     for tok in toks:
                         self._tokens.add(tok, nid)
                         self._phonetic.add(phonetic(tok), nid)
@@ -119,6 +132,7 @@ class ScreeningIndex:
         self._tokens.freeze()
         self._phonetic.freeze()
         self._skeletons.freeze()
+        self._romanised.freeze()
         for tok in self._phonetic.ids:
             if len(tok) >= MIN_DELETE_LEN:
                 for d in deletions(tok):
@@ -128,6 +142,7 @@ class ScreeningIndex:
                 for d in deletions(sk):
                     self._skeleton_deletes.setdefault(d, []).append(sk)
         self.name_count = len(self._name_tokens)
+        self._weights: dict[str, float] = {}
         self._log_n = math.log(1 + max(self.name_count, 1))
 
     def __len__(self) -> int:
@@ -137,9 +152,14 @@ class ScreeningIndex:
 
     def weight(self, token: str) -> float:
         """Inverse document frequency: a rare token says more than ``trading`` or ``mohammed``."""
-        df = self._tokens.df(token) or self._phonetic.df(phonetic(token))
-        w = math.log(1 + self.name_count / df) if df else self._log_n
-        return w * 0.25 if token in PARTICLES or len(token) == 1 else w
+        w = self._weights.get(token)
+        if w is None:
+            df = self._tokens.df(token) or self._phonetic.df(phonetic(token))
+            w = math.log(1 + self.name_count / df) if df else self._log_n
+            w = w * 0.25 if token in PARTICLES or len(token) == 1 else w
+            if len(self._weights) < 1 << 18:  # the index is immutable: a token's weight never changes
+                self._weights[token] = w
+        return w
 
     # -- retrieval ----------------------------------------------------------------------------------
 
@@ -171,6 +191,8 @@ class ScreeningIndex:
                 found_ids: list[IntArray] = []
                 found_w: list[npt.NDArray[np.float64]] = []
                 evidence = self._evidence(tok, abjad) if not merged else self._merged_evidence(tok, abjad)
+                if not merged:
+                    evidence += self._romanised_evidence(tok, toks)
                 for found, factor in evidence:
                     if len(found) and len(found) <= max_df:
                         # the evidence is as strong as its posting list is short
@@ -217,6 +239,12 @@ class ScreeningIndex:
                 if len(both):
                     return [(both.astype(np.int32), 1.0)]
         return []
+
+    def _romanised_evidence(self, tok: str, toks: tuple[str, ...]) -> list[tuple[IntArray, float]]:
+        """A Korean or Chinese syllable spelt in another system: names holding its key."""
+        keys = (["k:" + korean_key(tok)] if is_korean(toks) else []) + \
+               (["c:" + chinese_key(tok)] if is_chinese(toks) and len(tok) >= 2 else [])
+        return [(found, 0.9) for k in keys if (found := self._romanised.get(k)) is not None and len(found) <= WEAK_MAX]
 
     def _merged_evidence(self, tok: str, abjad: bool) -> list[tuple[IntArray, float]]:
         """Two adjacent tokens written as one: the exact spelling, or (without vowels) the skeleton."""

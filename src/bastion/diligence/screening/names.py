@@ -26,11 +26,18 @@ _ABJAD = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f]")  # Hebrew, Ara
 _LEGAL_EXTRA = re.compile(
     r"\b(corporation|corp|company|co|incorporated|inc|limited|ltd|llc|plc|group|holding|holdings|the|and|of|"
     r"obshchestvo|ogranichennoi|ogranichennoy|otvetstvennostyu|otvetstvennostiu|aktsionernoe|otkrytoe|zakrytoe|"
-    r"publichnoe|unitary|subsidiary|tovarystvo|obmezhenoyu|vidpovidalnistyu|joint|stock|sal|fzco|fze|fzc|jsc|ojsc|cjsc|pjsc|ooo|oao|zao|pao|tov|ao|sa|ag|gmbh|bv|nv|spa|srl|sarl|sdn|bhd|pte|pvt)\b")
+    r"publichnoe|obshchestva|aktsionernogo|otkrytogo|zakrytogo|publichnogo|dochernee|organichennoi|"
+    r"sherkat|sahami|khass|unitary|subsidiary|tovarystvo|obmezhenoyu|vidpovidalnistyu|joint|stock|sal|fzco|fze|fzc|jsc|ojsc|cjsc|pjsc|ooo|oao|zao|pao|tov|ao|sa|ag|gmbh|bv|nv|spa|srl|sarl|sdn|bhd|pte|pvt)\b")
 
+# Titles written before a person's name that ``rigour`` leaves in place.
+HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sir", "he", "eng", "engineer", "sheikh",
+                        "shaykh", "shaikh", "sheik", "haji", "hajji", "hadji", "mullah", "mulla", "maulana",
+                        "mawlawi", "maulvi", "general", "gen", "colonel", "col", "major", "brigadier", "captain"})
 # Common particles and honorifics in listed names: kept for display, weighted low when matching.
 # Written abbreviations of given names, read as the name.
-ABBREVIATIONS = {"mohd": "mohammed", "muhd": "muhammad"}
+ABBREVIATIONS = {"mohd": "mohammed", "muhd": "muhammad", "intl": "international", "natl": "national",
+                 "assn": "association", "mfg": "manufacturing", "bros": "brothers", "dept": "department",
+                 "org": "organization", "orgn": "organization", "inst": "institute", "univ": "university"}
 ARTICLES = frozenset({"al", "el", "ul", "az", "as", "ad", "ar", "at", "an", "ash", "adh", "ath"})  # al- assimilated
 PARTICLES = ARTICLES | frozenset({"bin", "ibn", "bint", "abu", "abd", "van", "von", "der", "de", "da", "di",
                        "del", "la", "le", "dos", "das", "mr", "mrs", "ms", "dr", "haji", "hajji", "sheikh",
@@ -102,6 +109,9 @@ def tokens(ascii_text: str, kind: EntityKind = "unknown", abjad: bool = False) -
     if kind != "organization" and not abjad:  # from Arabic script, "mr" is Omar, not Mister
         text = remove_person_prefixes(text)
     out = tuple(ABBREVIATIONS.get(t, t) for t in text.split() if kind == "person" or not _misspelt_legal_word(t))
+    if kind != "organization" and not abjad:
+        while len(out) > 2 and out[0] in HONORIFICS:  # Sheikh, H.E., Eng. ... before a full name
+            out = out[1:]
     if not out:  # a name that is nothing but a legal form ("Limited") stays searchable
         out = tuple(_NON_ALNUM.sub(" ", ascii_text.lower()).split())
     return out
@@ -121,14 +131,39 @@ def _misspelt_legal_word(token: str) -> bool:
     return any(OSA.distance(token, w) <= (2 if len(w) >= 9 else 1) for w in _LEGAL_FORMS)
 
 
+# "X a.k.a. Y", "X (Y)", "X / Y": one string holding several names of one party (lists write
+# acronyms and other names so, and so do people filling in forms).
+_AKA = re.compile(r"\s+(?:a\.\s?k\.\s?a\.?|aka|a/k/a|f\.\s?k\.\s?a\.?|fka|n\.\s?k\.\s?a\.?|also known as|"
+                  r"formerly known as|known as|alias)[\s:]+|\s+/\s+|;\s*", re.IGNORECASE)
+_PAREN = re.compile(r"\(([^()]{2,})\)")
+_ACRONYM = re.compile(r"^[A-Z0-9][A-Z0-9&.\-]{2,}$")
+
+
+def name_forms(raw: str) -> list[str]:
+    """``raw`` itself, then each name it holds: the parts around "a.k.a." (and "f.k.a.", "alias",
+    " / "), and a bracketed part apart from the rest (``Hilal Ahmar Society Indonesia (HASI)``)."""
+    parts = [p for p in _AKA.split(raw) if p.strip(" ,.'\"")]
+    forms = [raw] if len(parts) <= 1 else []  # "X a.k.a. Y" is two names, not one of both
+    for part in parts:
+        # a bracketed part stands alone when it is a name of its own: two words, or an acronym
+        inner = [i for i in _PAREN.findall(part) if len(i.split()) >= 2 or _ACRONYM.match(i.strip())]
+        outer = _PAREN.sub(" ", part)
+        for f in (part, outer, *inner):
+            f = f.strip(" ,.'\"")
+            if f and f not in forms:
+                forms.append(f)
+    return forms
+
+
 def normalise(raw: str, kind: EntityKind = "unknown") -> list[tuple[str, ...]]:
-    """Token tuples for every rendering of ``raw`` (usually one)."""
+    """Token tuples for every name ``raw`` holds (``name_forms``), in every rendering (usually one)."""
     seen: list[tuple[str, ...]] = []
-    abjad = is_abjad(raw)
-    for rendering in renderings(raw):
-        t = tokens(rendering, kind, abjad)
-        if t and t not in seen:
-            seen.append(t)
+    for form in name_forms(raw):
+        abjad = is_abjad(form)
+        for rendering in renderings(form):
+            t = tokens(rendering, kind, abjad)
+            if t and t not in seen:
+                seen.append(t)
     return seen
 
 

@@ -16,6 +16,8 @@ from bastion.diligence.screening.model import EntityKind, ListEntry
 _KINDS: dict[str, EntityKind] = {"individual": "person", "vessel": "vessel", "aircraft": "aircraft", "": "organization"}
 _DOB = re.compile(r"\bDOB ([^;]+)")
 _NATIONALITY = re.compile(r"\b(?:nationality|citizen|Nationality of Registration)[: ]+([A-Za-z ,.'-]+?)(?:;|\.|$)")
+# Remarks give some other names only there: "a.k.a. 'BNC'", "f.k.a. 'ZAO ...'".
+_REMARK_AKA = re.compile(r"\b(?:a\.k\.a\.|f\.k\.a\.|n\.k\.a\.),? '([^']{2,})'")
 _FILES = {"sdn.csv": ("alt.csv", "add.csv", "ofac-sdn"), "cons_prim.csv": ("cons_alt.csv", "cons_add.csv", "ofac-cons")}
 
 
@@ -68,7 +70,9 @@ def load_ofac(primary: Path, list_id: str | None = None) -> list[ListEntry]:
         kind = _KINDS[kind_key]
         dobs = [d for m in _DOB.findall(remarks) for d in parse_date(m)]
         nats = countries(_NATIONALITY.findall(remarks))
-        entries[ent] = ListEntry(list_id or default_id, ent, kind, [_person_name(name) if kind == "person" else name],
+        names = [_person_name(name) if kind == "person" else name]
+        names += [a for a in _REMARK_AKA.findall(remarks) if a not in names]
+        entries[ent] = ListEntry(list_id or default_id, ent, kind, names,
                                  dobs, nats, [p.strip() for p in program.split("]") if p.strip(" [")],
                                  from_ofac_remarks(remarks))
     for entry, row in _linked(primary.with_name(alt_name), 5, entries, "alias"):
