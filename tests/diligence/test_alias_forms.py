@@ -76,3 +76,10 @@ def test_chinese_romanisations() -> None:
     assert m.screen(Subject("Huang Wang-gen", "person")).hits[0].entity_id == "C1"
     assert m.screen(Subject("Xu Zhidong", "person")).hits[0].entity_id == "C2"  # pinyin for Wade-Giles
     assert m.screen(Subject("Xu Zhiming", "person")).decision == "clear"
+
+
+def test_words_run_together_split_where_the_case_changes() -> None:
+    m = Matcher(ScreeningIndex([ListEntry("t", "O9", "organization", ["SAKUNDA HOLDINGS"]),
+                                ListEntry("t", "O8", "organization", ["SABA STEEL COMPANY"])]))
+    assert m.screen(Subject("SAKUNDAholdings", "organization")).hits[0].entity_id == "O9"
+    assert m.screen(Subject("SabaSteel Co", "organization")).hits[0].entity_id == "O8"

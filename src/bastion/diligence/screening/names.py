@@ -100,8 +100,13 @@ def is_abjad(raw: str) -> bool:
     return _ABJAD.search(raw) is not None
 
 
+# Two words run together show where they meet when the case changes: "SabaSteel", "ANCHORlimited".
+_CASE_JOIN = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])|(?<=[A-Z]{2})(?=[a-z]{3})")
+
+
 def tokens(ascii_text: str, kind: EntityKind = "unknown", abjad: bool = False) -> tuple[str, ...]:
-    text = ascii_text.lower().replace("'", "").replace("`", "").replace("\u2019", "").replace(".", "")
+    text = _CASE_JOIN.sub(" ", ascii_text).lower()
+    text = text.replace("'", "").replace("`", "").replace("\u2019", "").replace(".", "")
     text = _NON_ALNUM.sub(" ", text)
     if kind != "person":
         text = remove_org_types(text)
