@@ -195,3 +195,13 @@ def test_fuzzed_input_through_the_cli(lines: list[str]) -> None:
     reported = [int(x.split()[1].rstrip(":")) for x in err.splitlines() if x.startswith("line ")]
     assert reported == bad
     assert [json.loads(x)["org"] for x in done.stdout.decode().splitlines()] == sorted(orgs)
+
+
+def test_every_org_gets_a_line_even_beyond_the_memory_bound(tmp_path: Path) -> None:
+    from bastion.monitor.replay import replay
+    from bastion.monitor.settings import MonitorSettings
+
+    lines = [json.dumps(rec(T0 + i, f"org_{i:03d}", f"hello {i}")) for i in range(30)]
+    result = replay(lines, FP, MonitorSettings(max_accounts=5))
+    assert [v.org for v in result.verdicts] == [f"org_{i:03d}" for i in range(30)]
+    assert all(v.action == "none" for v in result.verdicts)

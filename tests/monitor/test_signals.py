@@ -222,3 +222,21 @@ def test_a_cluster_of_batch_customers_sharing_a_template_is_not_actioned() -> No
 def test_too_few_linked_accounts_are_no_cluster() -> None:
     engine = run(_cluster_events(3, distil=True))
     assert not any(s.name == "coordinated_cluster" for v in engine.verdicts() for s in v.signals)
+
+
+def test_network_signals_work_without_asns() -> None:
+    # producers without an ASN database: the /24 prefix stands in for the network
+    hops = ["US", "JP", "DE", "BR", "IN", "AU", "US", "JP", "DE", "BR", "IN"]
+    travel = run(event(T0 + i * 300, f"q{i}", country=c, asn=None, ip=f"198.51.{i}.9") for i, c in enumerate(hops))
+    assert signal(travel, "impossible_travel") is not None
+    pool = run(event(T0 + i * 30, f"q{i}", ip=f"100.{i % 50}.{i}.1", asn=None) for i in range(64))
+    sig = signal(pool, "network_rotation")
+    assert sig is not None and sig.evidence["distinct_networks"] == 64
+    team = run(event(T0 + i * 30, f"q{i}", ip=f"100.64.{i % 8}.1", asn=None) for i in range(64))
+    assert signal(team, "network_rotation") is None
+
+
+def test_a_cluster_of_five_small_distillers_is_actioned() -> None:
+    engine = run(_cluster_events(5, distil=True))
+    verdicts = list(engine.verdicts())
+    assert len(verdicts) == 5 and all(v.action != "none" for v in verdicts)

@@ -197,5 +197,10 @@ def replay(lines: Iterable[bytes | str], fingerprinter: Fingerprinter, settings:
     for ev in events:
         engine.observe(ev)
     engine.finish()
-    verdicts = sorted(engine.verdicts(), key=lambda v: v.org)
-    return ReplayResult(verdicts, events=len(events), bad_lines=bad, orgs=len(verdicts))
+    verdicts = {v.org: v for v in engine.verdicts()}
+    # an org whose state was dropped for memory (beyond max_accounts) without reaching an action
+    # still gets its line
+    for org in {ev.org for ev in events} - verdicts.keys():
+        verdicts[org] = Assessment(org, 0.0, "none", (), events[-1].ts, 0)
+    ordered = [verdicts[org] for org in sorted(verdicts)]
+    return ReplayResult(ordered, events=len(events), bad_lines=bad, orgs=len(ordered))

@@ -208,7 +208,7 @@ def key_countries(st: AccountState, now: float, s: MonitorSettings) -> Signal | 
 
 def impossible_travel(st: AccountState, now: float, s: MonitorSettings) -> Signal | None:
     horizon = now - 86_400
-    best: tuple[float, str, list[tuple[float, str, str, int | None]], list[str]] | None = None
+    best: tuple[float, str, list[tuple[float, str, str, int | str]], list[str]] | None = None
     for key, ks in st.keys.items():
         jumps = [j for j in ks.jumps if j[0] >= horizon]
         countries = {j[1] for j in jumps} | {j[2] for j in jumps}
@@ -235,17 +235,17 @@ def network_rotation(st: AccountState, now: float, s: MonitorSettings) -> Signal
         if len(recent) < 32:
             continue
         prefixes = len({p for _, p in recent})
-        asns = len({a for a, _ in recent if a is not None})
+        networks = len({a for a, _ in recent})
         ratio = prefixes / len(recent)
-        if asns >= 5 and (best is None or ratio > best[0]):
-            best = (ratio, key, prefixes, asns, len(recent))
+        if networks >= 5 and (best is None or ratio > best[0]):
+            best = (ratio, key, prefixes, networks, len(recent))
     if best is None:
         return None
     value = _clamp((best[0] - 0.4) / 0.4)
     if not value:
         return None
-    return Signal("network_rotation", value, {"key": best[1], "distinct_prefixes": best[2], "distinct_asns": best[3],
-                                              "requests": best[4]})
+    return Signal("network_rotation", value, {"key": best[1], "distinct_prefixes": best[2],
+                                              "distinct_networks": best[3], "requests": best[4]})
 
 
 def kyc_country_mismatch(st: AccountState, now: float, s: MonitorSettings) -> Signal | None:
@@ -289,7 +289,7 @@ def coordinated_cluster(cluster: ClusterFinding, s: MonitorSettings) -> Signal:
     size = len(cluster.members)
     # linked accounts alone are not abuse (one popular tool's template, created in the same week): the
     # members' traffic has to look like extraction too
-    value = _clamp(size / (2 * s.cluster_min_size)) * _clamp((cluster.shape - 0.25) / 0.5)
+    value = _clamp(size / (s.cluster_min_size + 3)) * _clamp((cluster.shape - 0.25) / 0.5)
     shown = sorted(cluster.members)[:20]
     return Signal("coordinated_cluster", value, {
         "cluster": cluster.cluster_id, "size": size, "members": shown, "links": cluster.links,

@@ -52,8 +52,9 @@ class TemplateCluster:
 
 @dataclass(slots=True)
 class KeyState:
-    seen: deque[tuple[float, str | None, int | None, str]]  # (ts, country, asn, prefix)
-    jumps: deque[tuple[float, str, str, int | None]] = field(default_factory=lambda: deque(maxlen=64))
+    # (ts, country, network, prefix); the network is the ASN, or the prefix where no ASN is known
+    seen: deque[tuple[float, str | None, int | str, str]]
+    jumps: deque[tuple[float, str, str, int | str]] = field(default_factory=lambda: deque(maxlen=64))
     last_country: str | None = None
     last_ts: float = 0.0
     last_seen: float = 0.0
@@ -249,7 +250,8 @@ class AccountState:
                 del self.keys[min(self.keys, key=lambda k: self.keys[k].last_seen)]
             ks = self.keys[ev.key] = KeyState(seen=deque(maxlen=64))
         ks.last_seen = ts
-        ks.seen.append((ts, ev.country, ev.asn, prefix))
+        network: int | str = ev.asn if ev.asn is not None else prefix
+        ks.seen.append((ts, ev.country, network, prefix))
         country = ev.country
         if country:
             last = ks.last_country
@@ -257,7 +259,7 @@ class AccountState:
                 km = distance_km(last, country)
                 hours = max(ts - ks.last_ts, 1.0) / 3600
                 if km is not None and km >= s.travel_min_km and km / hours > s.travel_kmh:
-                    ks.jumps.append((ts, last, country, ev.asn))
+                    ks.jumps.append((ts, last, country, network))
             ks.last_country, ks.last_ts = country, ts
             if country in s.restricted_countries:
                 self.restricted[country] = self.restricted.get(country, 0) + 1
