@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-fpr", type=float, default=0.03)
     ap.add_argument("--teacher-layers", type=int, default=6)
     ap.add_argument("--student-layers", type=int, default=3)
-    ap.add_argument("--exit-layer", type=int, default=3, help="the teacher's early exit (0: none)")
+    ap.add_argument("--exit-layer", type=int, default=0, help="an early exit after this layer (0: none, as shipped)")
     ap.add_argument("--skip-student", action="store_true")
     ap.add_argument("--teacher", type=Path, help="a teacher's saved .pt: distil the student only")
     args = ap.parse_args(argv)
