@@ -4,6 +4,7 @@ in it and it verifies."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import secrets
@@ -12,7 +13,10 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -51,9 +55,23 @@ def _wait_serving(url: str, proc: subprocess.Popen[bytes], log: Path, workers: i
     raise TimeoutError(f"{url}: {workers} workers did not start")
 
 
-def test_two_workers_share_one_port_and_one_log(db_url: str, redis_url: str, tmp_path: Path) -> None:
-    import asyncio
+@dataclass
+class Workers:
+    url: str
+    keys: dict[str, str]
+    cfg: Path
+    env: dict[str, str]
+    log: Path
+    proc: subprocess.Popen[bytes]
 
+    def verify(self) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bastion.cli", "--config", str(self.cfg), "audit", "verify"],
+                              env=self.env, capture_output=True, text=True, timeout=120)
+
+
+@contextmanager
+def two_workers(db_url: str, redis_url: str, tmp_path: Path) -> Iterator[Workers]:
+    """``bastion serve --workers 2`` on a free port, shared Redis counters, seeded accounts, a demo upstream."""
     port = free_port()
     counters = f'[counters]\nbackend = "redis"\nredis_url = "{redis_url}"\nprefix = "test:{uuid.uuid4().hex}"\n'
     with BackgroundServer(DemoUpstream()) as upstream:
@@ -62,25 +80,29 @@ def test_two_workers_share_one_port_and_one_log(db_url: str, redis_url: str, tmp
         cfg = _write_config(tmp_path, db_url, upstream, port, counters)
         env = {**os.environ, "BASTION_SERVER_SECRET": settings.server.server_secret}
         log_path = tmp_path / "serve.log"
-        log = log_path.open("w")
-        proc = subprocess.Popen([sys.executable, "-m", "bastion.cli", "--config", str(cfg), "serve", "--workers", "2"],
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_serving(url, proc, log_path, 2)
-            headers = {"Authorization": f"Bearer {keys['active']}", "Connection": "close"}
+        with log_path.open("w") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "bastion.cli", "--config", str(cfg), "serve",
+                                     "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT)
+            workers = Workers(f"http://127.0.0.1:{port}", keys, cfg, env, log_path, proc)
+            try:
+                _wait_serving(workers.url, proc, log_path, 2)
+                yield workers
+            finally:
+                proc.terminate()
+                proc.wait(timeout=60)
 
-            def one(i: int) -> httpx.Response:
-                body = {"model": "demo-model", "messages": [{"role": "user", "content": f"hello {i}"}]}
-                return httpx.post(url + "/v1/chat/completions", json=body, headers=headers, timeout=30)
 
-            with ThreadPoolExecutor(16) as pool:
-                replies = list(pool.map(one, range(REQUESTS)))
-            junk = httpx.post(url + "/v1/chat/completions", json={}, timeout=10)  # refused, sampled in full
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
-            log.close()
+def test_two_workers_share_one_port_and_one_log(db_url: str, redis_url: str, tmp_path: Path) -> None:
+    with two_workers(db_url, redis_url, tmp_path) as w:
+        headers = {"Authorization": f"Bearer {w.keys['active']}", "Connection": "close"}
+
+        def one(i: int) -> httpx.Response:
+            body = {"model": "demo-model", "messages": [{"role": "user", "content": f"hello {i}"}]}
+            return httpx.post(w.url + "/v1/chat/completions", json=body, headers=headers, timeout=30)
+
+        with ThreadPoolExecutor(16) as pool:
+            replies = list(pool.map(one, range(REQUESTS)))
+        junk = httpx.post(w.url + "/v1/chat/completions", json={}, timeout=10)  # refused, sampled in full
     assert [r.status_code for r in replies] == [200] * REQUESTS
     assert junk.status_code == 400
     served = {r.headers["x-request-id"] for r in replies}
@@ -88,63 +110,41 @@ def test_two_workers_share_one_port_and_one_log(db_url: str, redis_url: str, tmp
     assert served <= decisions.keys()  # every acknowledged reply is in the one log
     replicas = {decisions[rid]["replica"] for rid in served}
     assert len(replicas) == 2 and all(r.startswith("gw.") for r in replicas)  # both workers served
-
-    verified = subprocess.run([sys.executable, "-m", "bastion.cli", "--config", str(cfg), "audit", "verify"],
-                              env=env, capture_output=True, text=True, timeout=120)
+    verified = w.verify()
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_a_killed_worker_is_replaced_and_loses_no_acknowledged_reply(sqlite_url: str, redis_url: str,
                                                                       tmp_path: Path) -> None:
-    import asyncio
+    done = 0
+    with two_workers(sqlite_url, redis_url, tmp_path) as w:
+        victim = int(re.findall(r"Started server process \[(\d+)\]", w.log.read_text())[0])
+        headers = {"Authorization": f"Bearer {w.keys['active']}", "Connection": "close"}
 
-    port = free_port()
-    counters = f'[counters]\nbackend = "redis"\nredis_url = "{redis_url}"\nprefix = "test:{uuid.uuid4().hex}"\n'
-    with BackgroundServer(DemoUpstream()) as upstream:
-        settings = gateway_settings(sqlite_url, upstream)
-        keys, _ = asyncio.run(seed_accounts(settings))
-        cfg = _write_config(tmp_path, sqlite_url, upstream, port, counters)
-        env = {**os.environ, "BASTION_SERVER_SECRET": settings.server.server_secret}
-        log_path = tmp_path / "serve.log"
-        log = log_path.open("w")
-        proc = subprocess.Popen([sys.executable, "-m", "bastion.cli", "--config", str(cfg), "serve", "--workers", "2"],
-                                env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        done = 0
-        try:
-            _wait_serving(url, proc, log_path, 2)
-            victim = int(re.findall(r"Started server process \[(\d+)\]", log_path.read_text())[0])
-            headers = {"Authorization": f"Bearer {keys['active']}", "Connection": "close"}
+        def one(i: int) -> httpx.Response | None:
+            nonlocal done
+            body = {"model": "demo-model", "messages": [{"role": "user", "content": f"hello {i}"}]}
+            try:
+                return httpx.post(w.url + "/v1/chat/completions", json=body, headers=headers, timeout=30)
+            except httpx.HTTPError:  # in flight on the killed worker
+                return None
+            finally:
+                done += 1
 
-            def one(i: int) -> httpx.Response | None:
-                nonlocal done
-                body = {"model": "demo-model", "messages": [{"role": "user", "content": f"hello {i}"}]}
-                try:
-                    return httpx.post(url + "/v1/chat/completions", json=body, headers=headers, timeout=30)
-                except httpx.HTTPError:  # in flight on the killed worker
-                    return None
-                finally:
-                    done += 1
-
-            with ThreadPoolExecutor(8) as pool:
-                futures = [pool.submit(one, i) for i in range(160)]
-                while done < 40:
-                    time.sleep(0.01)
-                os.kill(victim, signal.SIGKILL)
-                replies = [f.result() for f in futures]
-            _wait_serving(url, proc, log_path, 3)  # the supervisor started a replacement
-            after = httpx.post(url + "/v1/chat/completions", headers=headers, timeout=30,
-                               json={"model": "demo-model", "messages": [{"role": "user", "content": "after"}]})
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
-            log.close()
+        with ThreadPoolExecutor(8) as pool:
+            futures = [pool.submit(one, i) for i in range(160)]
+            while done < 40:
+                time.sleep(0.01)
+            os.kill(victim, signal.SIGKILL)
+            replies = [f.result() for f in futures]
+        _wait_serving(w.url, w.proc, w.log, 3)  # the supervisor started a replacement
+        after = httpx.post(w.url + "/v1/chat/completions", headers=headers, timeout=30,
+                           json={"model": "demo-model", "messages": [{"role": "user", "content": "after"}]})
     ok = [r for r in replies if r is not None and r.status_code == 200]
     assert len(ok) >= 100 and after.status_code == 200
     logged = {r["request_id"] for r in records(sqlite_url) if r.get("kind") == "decision"}
     assert {r.headers["x-request-id"] for r in [*ok, after]} <= logged
-    verified = subprocess.run([sys.executable, "-m", "bastion.cli", "--config", str(cfg), "audit", "verify"],
-                              env=env, capture_output=True, text=True, timeout=120)
+    verified = w.verify()
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
