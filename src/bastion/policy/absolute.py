@@ -16,16 +16,15 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, get_args
 
 import cedarpy
 
+from bastion.policy.engine import ACTIONS, SCORED
 from bastion.policy.pack import PolicyError, PolicyPack
+from bastion.policy.settings import Absolute
 
-ABSOLUTE = ("cbrn_weapons", "autonomous_weapons", "mass_surveillance")
-_SCORED = ("cbrn_weapons", "cyber_offense", "autonomous_weapons", "mass_surveillance", "influence_operations",
-           "general_harm", "jailbreak", "prompt_injection")
-_ACTIONS = ("invoke", "list_models", "fine_tune", "download_weights", "view_audit")
+ABSOLUTE: tuple[str, ...] = get_args(Absolute)  # one list: the settings type names the waivable categories
 _BLANKET = '@id("probe.blanket_permit")\n@reason("probe")\npermit(principal, action, resource);'
 _LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
@@ -57,7 +56,7 @@ def _probes(category: str, words: list[str]) -> Iterator[tuple[dict[str, Any], d
     org = {"name": "probe", "status": "active", "tier": 3, "country": "", "programmes": words,
            "screening": "clear", "declared_use": ""}
     model = {"tier": "open", "family": "", "release_stage": "ga", "programmes": words}
-    scores = {c: 100 if c == category else 0 for c in _SCORED}
+    scores = {c: 100 if c == category else 0 for c in SCORED}
     ctx = {"stage": "usage", "request_country": "", "flagged": [category], "scores": scores,
            "declared_use": "", "hour_utc": 12}
     for tier in range(4):
@@ -93,7 +92,7 @@ _checked: dict[tuple[str, tuple[str, ...]], list[str]] = {}  # by pack digest: r
 
 def _allowed(policies: cedarpy.PolicySet, org: dict[str, Any], model: dict[str, Any], ctx: dict[str, Any]) -> bool:
     requests = [{"principal": {"type": "ApiKey", "id": "probe_key"}, "action": {"type": "Action", "id": a},
-                 "resource": {"type": "Model", "id": "probe_model"}, "context": ctx} for a in _ACTIONS]
+                 "resource": {"type": "Model", "id": "probe_model"}, "context": ctx} for a in ACTIONS]
     return any(r.allowed for r in cedarpy.is_authorized_batch(requests, policies, _entities(org, model)))
 
 
