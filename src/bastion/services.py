@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bastion.config import Settings
-from bastion.counters.base import Counters, make_counters
+from bastion.counters.base import Counters
+from bastion.counters.factory import make_counters
 from bastion.gateway.hooks import AdminRecorder, AnswerGuard, DecisionRecorder
 from bastion.gateway.safeguards import PipelineSummary, check_pipeline
 from bastion.gateway.unauthenticated import SampledRefusals

@@ -10,10 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from bastion.config import CounterSettings
+from typing import Protocol
 
 WINDOW_S = 60.0
 
@@ -71,13 +68,3 @@ class Counters(Protocol):
 
 def window_index(now: float, window: float = WINDOW_S) -> int:
     return math.floor(now / window)
-
-
-def make_counters(settings: CounterSettings) -> Counters:
-    if settings.backend == "redis":
-        from bastion.counters.redis import RedisCounters
-
-        return RedisCounters(settings.redis_url, settings.prefix)
-    from bastion.counters.memory import MemoryCounters
-
-    return MemoryCounters()
