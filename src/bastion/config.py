@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bastion.audit.settings import AuditSettings
+from bastion.console.settings import ConsoleSettings
 from bastion.diligence.settings import ScreeningSettings
 from bastion.guard.settings import GuardSettings
 from bastion.monitor.settings import MonitorSettings
@@ -142,6 +143,7 @@ class Settings(Section):
     vault: VaultSettings = Field(default_factory=VaultSettings)
     redteam: RedteamSettings = Field(default_factory=RedteamSettings)
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
 
 _SHORT_ENV = {

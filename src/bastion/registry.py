@@ -52,6 +52,7 @@ CLI_COMMANDS: list[str] = [
     "bastion.vault.cli:vault",
     "bastion.redteam.cli:redteam",
     "bastion.monitor.cli:monitor",
+    "bastion.console.cli:console",
 ]
 
 

@@ -38,6 +38,7 @@ class Gateway:
         self.services = services
         self.proxy: Proxy | None = None
         self.admin: Any = None
+        self.console: Any = None
         if services is not None:
             self._wire(services)
 
@@ -47,6 +48,10 @@ class Gateway:
         self.services = services
         self.proxy = Proxy(services, build_pipeline(services))
         self.admin = create_admin_app(services)
+        if services.settings.console.enabled:
+            from bastion.console.app import create_console_app
+
+            self.console = create_console_app(services)
 
     async def startup(self) -> None:
         if self.services is None:
@@ -87,6 +92,8 @@ class Gateway:
             await self._metrics(scope, send)
         elif path == "/admin" or path.startswith("/admin/"):
             await self.admin(scope, receive, send)
+        elif self.console is not None and (path == "/console" or path.startswith("/console/")):
+            await self.console(scope, receive, send)
         else:
             await send_error(send, 404, f"Unknown path {quote(path)}.", "not_found")
 

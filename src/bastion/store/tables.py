@@ -5,6 +5,7 @@ from __future__ import annotations
 # Capabilities register their tables by importing their table modules here.
 # (Each import adds Table objects to the shared ``metadata``.)
 import bastion.audit.tables
+import bastion.console.tables
 import bastion.diligence.tables  # noqa: F401
 from bastion.store.schema import metadata
 

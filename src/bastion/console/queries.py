@@ -1,0 +1,114 @@
+"""Read-side queries the pages need: orgs with filters and paging, and decisions from the audit log.
+
+Decisions live only in the audit log (one JSON leaf each), so the decision views read the newest
+``scan_entries`` leaves and filter them here; an index over decisions is future work (docs/console.md).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bastion.audit.tables import audit_entries
+from bastion.store.schema import orgs
+
+ORG_STATUSES = ("pending", "active", "suspended", "closed")
+
+
+@dataclass(frozen=True, slots=True)
+class OrgFilter:
+    status: str | None = None
+    tier: int | None = None
+    country: str | None = None
+
+
+async def list_orgs(engine: AsyncEngine, f: OrgFilter, page: int, size: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of orgs (by name) matching ``f``, and how many match in all."""
+    where = []
+    if f.status:
+        where.append(orgs.c.status == f.status)
+    if f.tier is not None:
+        where.append(orgs.c.tier == f.tier)
+    if f.country:
+        where.append(orgs.c.country == f.country.upper())
+    q = select(orgs.c.id, orgs.c.name, orgs.c.status, orgs.c.tier, orgs.c.country,
+               orgs.c.screening_state).where(*where).order_by(orgs.c.name).limit(size).offset(page * size)
+    async with engine.connect() as conn:
+        rows = [dict(r) for r in (await conn.execute(q)).mappings()]
+        total = (await conn.execute(select(func.count()).select_from(orgs).where(*where))).scalar_one()
+    return rows, int(total)
+
+
+async def recent_records(engine: AsyncEngine, limit: int) -> list[tuple[int, dict[str, Any]]]:
+    """The newest ``limit`` audit leaves, newest first, as (index, record)."""
+    q = select(audit_entries.c.idx, audit_entries.c.leaf).order_by(audit_entries.c.idx.desc()).limit(limit)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(q)).all()
+    out = []
+    for idx, leaf in rows:
+        try:
+            out.append((int(idx), orjson.loads(leaf)))
+        except orjson.JSONDecodeError:  # a damaged leaf is the verifier's business, not a page's
+            continue
+    return out
+
+
+async def decisions(engine: AsyncEngine, scan: int, org_id: str | None = None, reason: str | None = None,
+                    limit: int = 100) -> list[dict[str, Any]]:
+    found = []
+    for idx, rec in await recent_records(engine, scan):
+        if rec.get("kind") != "decision":
+            continue
+        if org_id and rec.get("org_id") != org_id:
+            continue
+        if reason and reason not in str(rec.get("reason") or ""):
+            continue
+        found.append({"index": idx, **{k: rec.get(k) for k in (
+            "time", "request_id", "org_id", "model", "decision", "stage", "reason", "status", "phase")}})
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _bucket(span_s: float) -> tuple[int, str]:
+    if span_s <= 2 * 3600:
+        return 60, "minute"
+    if span_s <= 7 * 86400:
+        return 3600, "hour"
+    return 86400, "day"
+
+
+def overview(records: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
+    """Decision counts per time bucket and outcome, and the top denial reasons, for the chart."""
+    times: list[tuple[float, str, str]] = []
+    for _, rec in records:
+        if rec.get("kind") != "decision" or rec.get("phase") not in (None, "decision"):
+            continue
+        try:
+            t = datetime.fromisoformat(str(rec["time"]).replace("Z", "+00:00")).timestamp()
+        except (KeyError, ValueError):
+            continue
+        times.append((t, str(rec.get("decision") or "unknown"), str(rec.get("reason") or "-")))
+    if not times:
+        return {"bucket": "minute", "buckets": [], "outcomes": [], "series": {}, "reasons": [], "total": 0}
+    lo, hi = min(t for t, _, _ in times), max(t for t, _, _ in times)
+    width, unit = _bucket(hi - lo)
+    start = int(lo // width) * width
+    n = int((hi - start) // width) + 1
+    outcomes = sorted({o for _, o, _ in times})
+    series = {o: [0] * n for o in outcomes}
+    denials: Counter[str] = Counter()
+    for t, outcome, reason in times:
+        series[outcome][int((t - start) // width)] += 1
+        if outcome == "deny":
+            denials[reason] += 1
+    labels = [datetime.fromtimestamp(start + i * width, UTC).strftime("%H:%M" if width < 86400 else "%m-%d")
+              for i in range(n)]
+    return {"bucket": unit, "buckets": labels, "outcomes": outcomes, "series": series,
+            "reasons": denials.most_common(10), "total": len(times)}

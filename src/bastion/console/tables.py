@@ -1,0 +1,40 @@
+"""Console tables: people (separate from API keys and the admin token), sessions, failed logins."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table
+
+from bastion.store.schema import metadata
+
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # officer | auditor | admin
+    Column("password_hash", String(200), nullable=False),  # argon2id, PHC string
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The cookie holds a random token; only its SHA-256 is stored, so a read of this table signs nobody in.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", String(40), ForeignKey("console_users.id"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
+
+console_login_failures = Table(
+    "console_login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+Index("ix_console_login_failures_name_address", console_login_failures.c.name, console_login_failures.c.address)

@@ -1,0 +1,135 @@
+"""The console's security rules over real HTTP (httpx): sign-in, CSRF, roles, throttle, audit trail."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import httpx
+from click.testing import CliRunner
+
+from bastion.cli import cli
+
+from tests.audit.test_gateway_audit import records
+from tests.console.conftest import PASSWORD
+from tests.helpers import Running
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "no CSRF field in the page"
+    return found.group(1)
+
+
+def sign_in(gw: Running, name: str, password: str = PASSWORD) -> httpx.Client:
+    client = httpx.Client(base_url=gw.url, timeout=10)
+    form = client.get("/console/login")
+    r = client.post("/console/login", data={"csrf": csrf_of(form.text), "name": name, "password": password})
+    assert r.status_code == 303, r.text
+    return client
+
+
+def test_pages_need_a_session(gateway: Running) -> None:
+    r = httpx.get(gateway.url + "/console/orgs")
+    assert r.status_code == 303 and r.headers["location"].startswith("/console/login")
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+def test_login_sets_a_strict_httponly_cookie_and_records_the_person(gateway: Running) -> None:
+    client = httpx.Client(base_url=gateway.url, timeout=10)
+    form = client.get("/console/login")
+    r = client.post("/console/login", data={"csrf": csrf_of(form.text), "name": "officer", "password": PASSWORD})
+    assert r.status_code == 303
+    cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and v.startswith("bastion-console="))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert client.get("/console/").status_code == 200
+    logins = [x for x in records(gateway.settings.store.url) if x.get("action") == "console.login"]
+    assert logins and logins[-1]["actor"] == "console:officer"
+
+
+def test_login_without_its_csrf_token_is_refused(gateway: Running) -> None:
+    r = httpx.post(gateway.url + "/console/login", data={"name": "officer", "password": PASSWORD})
+    assert r.status_code == 403
+
+
+def test_wrong_password_then_throttled(gateway: Running) -> None:
+    client = httpx.Client(base_url=gateway.url, timeout=10)
+    for _ in range(5):
+        token = csrf_of(client.get("/console/login").text)
+        r = client.post("/console/login", data={"csrf": token, "name": "auditor", "password": "wrong password!"})
+        assert r.status_code == 401
+    token = csrf_of(client.get("/console/login").text)
+    # Even the right password is refused while the throttle holds.
+    r = client.post("/console/login", data={"csrf": token, "name": "auditor", "password": PASSWORD})
+    assert r.status_code == 429
+    # Another person from the same address is not affected.
+    sign_in(gateway, "officer")
+
+
+def test_post_without_csrf_is_403_and_changes_nothing(gateway: Running) -> None:
+    client = sign_in(gateway, "officer")
+    org_id = gateway.orgs["active"]["id"]
+    r = client.post(f"/console/orgs/{org_id}/status", data={"status": "suspended", "reason": "test"})
+    assert r.status_code == 403
+    r = client.post(f"/console/orgs/{org_id}/status", data={"status": "suspended", "reason": "t", "csrf": "x" * 43})
+    assert r.status_code == 403
+    assert "active" in client.get(f"/console/orgs/{org_id}").text
+
+
+def test_roles(gateway: Running) -> None:
+    officer, auditor, admin = (sign_in(gateway, n) for n in ("officer", "auditor", "admin"))
+    assert officer.get("/console/audit").status_code == 403
+    assert officer.get("/console/users").status_code == 403
+    assert officer.get("/console/screening").status_code == 200
+    assert auditor.get("/console/audit").status_code == 200
+    assert auditor.get("/console/users").status_code == 403
+    assert admin.get("/console/users").status_code == 200
+    assert admin.get("/console/audit").status_code == 403
+    org_id = gateway.orgs["active"]["id"]
+    page = auditor.get(f"/console/orgs/{org_id}")
+    assert page.status_code == 200 and "/status" not in page.text  # no action form for a read-only role
+    r = auditor.post(f"/console/orgs/{org_id}/status",
+                     data={"status": "suspended", "reason": "x", "csrf": csrf_of(page.text)})
+    assert r.status_code == 403
+
+
+def test_org_filters_and_paging(gateway: Running) -> None:
+    client = sign_in(gateway, "admin")
+    page = client.get("/console/orgs", params={"status": "suspended"}).text
+    assert "Suspended Org" in page and "Active Org" not in page
+    page = client.get("/console/orgs", params={"tier": "2", "country": "gb"}).text
+    assert "Active Org" in page and "Pending Org" not in page
+    assert client.get("/console/orgs", params={"tier": "9"}).status_code == 400
+    assert "No organisation matches" in client.get("/console/orgs", params={"country": "FR"}).text
+
+
+def test_logout_ends_the_session(gateway: Running) -> None:
+    client = sign_in(gateway, "auditor")
+    token = client.cookies["bastion-console"]
+    page = client.get("/console/")
+    r = client.post("/console/logout", data={"csrf": csrf_of(page.text)})
+    assert r.status_code == 303
+    # The old cookie, replayed, names no session any more: the server deleted it.
+    replay = httpx.Client(base_url=gateway.url, cookies={"bastion-console": token}, timeout=10)
+    assert replay.get("/console/").status_code == 303
+
+
+def test_cli_user_add(tmp_path: Path) -> None:
+    config = tmp_path / "bastion.toml"
+    config.write_text(f'[store]\nurl = "sqlite+aiosqlite:///{tmp_path}/cli.db"\n[audit]\nenabled = false\n')
+    env = {"BASTION_CONFIG": str(config)}
+    runner = CliRunner()
+    r = runner.invoke(cli, ["console", "user", "add", "carol", "--role", "officer", "--password-stdin"],
+                      input="a long enough secret\n", env=env)
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["role"] == "officer"
+    r = runner.invoke(cli, ["console", "user", "add", "dave", "--role", "officer", "--password-stdin"],
+                      input="short\n", env=env)
+    assert r.exit_code != 0 and "at least 12" in r.output
+    r = runner.invoke(cli, ["console", "user", "add", "carol", "--role", "root", "--password-stdin"],
+                      input="a long enough secret\n", env=env)
+    assert r.exit_code != 0
+    r = runner.invoke(cli, ["console", "user", "list"], env=env)
+    assert [u["name"] for u in json.loads(r.output)] == ["carol"]
+    assert "argon2id" not in r.output  # hashes never leave the database
