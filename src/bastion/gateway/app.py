@@ -145,14 +145,29 @@ class Gateway:
                 try:
                     await self.startup()
                 except Exception as exc:
-                    log.exception("start-up failed")
-                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    await send({"type": "lifespan.startup.failed", "message": startup_refusal(exc)})
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+# What a refused start raises: settings, keys, policy packs, files and databases the operator names.
+# These get one line (uvicorn prints it); anything else is a bug and keeps its traceback.
+REFUSALS: tuple[type[Exception], ...] = (ValueError, RuntimeError, OSError, LookupError)
+
+
+def startup_refusal(exc: Exception) -> str:
+    """The one line a failed start-up prints: ``refusing to start: <why>``; the traceback of a known
+    refusal goes to the debug log only, so an operator fixing a setting is not shown a stack."""
+    if isinstance(exc, REFUSALS):
+        log.debug("start-up refused", exc_info=exc)
+    else:
+        log.exception("start-up failed")
+    why = " ".join(str(exc).split()) or type(exc).__name__
+    return why if "refusing to start" in why else f"refusing to start: {why}"
 
 
 def _repeats_authorization(scope: Scope) -> bool:
