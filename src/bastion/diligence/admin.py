@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from bastion.diligence.kyc import KycError
+from bastion.diligence.review import HitStatus, ReviewVerdict
 from bastion.diligence.screening.loaders import ListFormatError
 from bastion.diligence.screening.model import Subject
 from bastion.diligence.screening.service import ScreeningUnavailable
@@ -79,7 +80,7 @@ class TierIn(BaseModel):
 
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    verdict: Literal["true_match", "false_positive"]
+    verdict: ReviewVerdict
     reason: Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S")]
 
 
@@ -159,7 +160,7 @@ async def change_tier(org_id: str, body: TierIn, actor: Admin, svc: Svc) -> dict
 
 
 @router.get("/screening/hits")
-async def review_queue(_: Admin, svc: Svc, status: Literal["open", "true_match", "false_positive"] = "open",
+async def review_queue(_: Admin, svc: Svc, status: HitStatus = HitStatus.OPEN,
                        org_id: str | None = None) -> list[dict[str, Any]]:
     return await _diligence(svc).kyc.hits(org_id=org_id, status=status)
 

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from bastion.audit.records import cli_actor
 from bastion.config import Settings
+from bastion.diligence.review import REVIEW_VERDICTS, HitStatus
 from bastion.diligence.screening.identifiers import BIRTH_DATE_FORMS, parse_birth
 from bastion.diligence.screening.loaders import ListFormatError
 from bastion.diligence.screening.model import ScreeningResult, Subject
@@ -198,7 +199,7 @@ def rescreen(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per hit.")
 @click.pass_context
 def queue(ctx: click.Context, as_json: bool) -> None:
-    hits = with_diligence(ctx, lambda d: d.kyc.hits(status="open"), load_lists=False)
+    hits = with_diligence(ctx, lambda d: d.kyc.hits(status=HitStatus.OPEN), load_lists=False)
     if as_json:
         for h in hits:
             click.echo(orjson.dumps(h, default=str, option=orjson.OPT_NON_STR_KEYS).decode())
@@ -212,7 +213,7 @@ def queue(ctx: click.Context, as_json: bool) -> None:
 
 @screen.command("review", help="Decide an open hit: true match or false positive (remembered).")
 @click.argument("hit_id")
-@click.option("--verdict", type=click.Choice(["true_match", "false_positive"]), required=True)
+@click.option("--verdict", type=click.Choice([v.value for v in REVIEW_VERDICTS]), required=True)
 @click.option("--reason", required=True)
 @click.pass_context
 def review(ctx: click.Context, hit_id: str, verdict: str, reason: str) -> None:

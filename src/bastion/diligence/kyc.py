@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bastion.diligence.review import HitStatus
 from bastion.diligence.tables import beneficial_owners, kyc_documents, kyc_profiles, screening_hits, tier_transitions
 
 PROFILE_FIELDS = ("legal_name", "other_names", "country", "registration_number", "address", "website", "use_case")
@@ -122,7 +123,7 @@ class KycStore:
             return [dict(r) for r in rows.mappings()]
 
     # -- screening hits -----------------------------------------------------------------------
-    async def hits(self, org_id: str | None = None, status: str | None = None,
+    async def hits(self, org_id: str | None = None, status: HitStatus | None = None,
                    limit: int = 1000) -> list[dict[str, Any]]:
         q = select(screening_hits).order_by(screening_hits.c.created_at, screening_hits.c.id).limit(limit)
         if org_id is not None:
@@ -144,10 +145,10 @@ class KycStore:
             async with self.engine.begin() as conn:
                 await conn.execute(insert(screening_hits), rows)
 
-    async def decide_hit(self, hit_id: str, status: str, reviewer: str, reason: str) -> dict[str, Any]:
+    async def decide_hit(self, hit_id: str, status: HitStatus, reviewer: str, reason: str) -> dict[str, Any]:
         async with self.engine.begin() as conn:
             res = await conn.execute(update(screening_hits).where(
-                (screening_hits.c.id == hit_id) & (screening_hits.c.status == "open")).values(
+                (screening_hits.c.id == hit_id) & (screening_hits.c.status == HitStatus.OPEN)).values(
                 status=status, reviewer=reviewer, review_reason=reason, reviewed_at=now()))
             if res.rowcount == 0:
                 hit = await self.get_hit(hit_id)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bastion.diligence.review import ScreeningState
+
 TIER_NAMES = {0: "T0 self-serve", 1: "T1 screened clear", 2: "T2 verified by an officer",
               3: "T3 government / lawful-use programme"}
 LAWFUL_USE_PROGRAMMES = frozenset({"government_lawful_use"})
@@ -24,7 +26,7 @@ class TierError(ValueError):
 @dataclass(frozen=True, slots=True)
 class OrgFacts:
     tier: int
-    screening_state: str  # unscreened | clear | review | block
+    screening_state: str  # a ScreeningState value (rows hold the plain string)
     has_profile: bool
     attested: bool  # end-use attestation given (no weapons, no mass surveillance)
     documents: int  # KYC documents an officer has reviewed
@@ -43,7 +45,7 @@ def check_transition(facts: OrgFacts, to_tier: int, actor: str, reason: str) -> 
         return  # downgrades are always allowed, with a reason
     if to_tier != facts.tier + 1:
         raise TierError(f"tiers go up one step at a time (T{facts.tier} -> T{facts.tier + 1}), not to T{to_tier}")
-    if facts.screening_state != "clear":
+    if facts.screening_state != ScreeningState.CLEAR:
         raise TierError(f"screening must be clear to move up (it is {facts.screening_state})")
     if to_tier == 1:
         return

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bastion.diligence.kyc import KycError, KycStore, new_id, now
+from bastion.diligence.review import REVIEW_VERDICTS, HitStatus, ScreeningState
 from bastion.diligence.screening.model import ScreeningHit, Subject
 from bastion.diligence.screening.names import normalise
 from bastion.diligence.screening.service import ScreeningService
@@ -39,7 +40,7 @@ class DiligenceError(ValueError):
 @dataclass(frozen=True, slots=True)
 class ScreeningOutcome:
     org_id: str
-    state: str
+    state: ScreeningState
     new_hits: int
     suspended: bool
     listed_ownership: float  # percent held by owners with a block or confirmed hit
@@ -54,19 +55,24 @@ def _name_key(name: str) -> str:
     return " ".join(sorted(toks[0])) if toks else name.strip().lower()
 
 
-def screening_state(hits: list[dict[str, Any]], owners: list[dict[str, Any]]) -> tuple[str, float]:
+def _listed(hit: dict[str, Any]) -> bool:
+    """A hit that counts as listed: confirmed by an officer, or a matcher block nobody has cleared yet."""
+    status = hit["status"]
+    return bool(status == HitStatus.TRUE_MATCH or (status == HitStatus.OPEN and hit["decision"] == "block"))
+
+
+def screening_state(hits: list[dict[str, Any]], owners: list[dict[str, Any]]) -> tuple[ScreeningState, float]:
     """The org's state from its hits (pure). Returns the state and the listed ownership share."""
     share = {o["id"]: float(o["share"]) for o in owners}
     listed_owners = {h["subject"][6:] for h in hits if h["subject"].startswith("owner:")
-                     and (h["status"] == "true_match" or (h["status"] == "open" and h["decision"] == "block"))}
+                     and _listed(h)}
     listed_share = sum(share.get(o, 0.0) for o in listed_owners)
-    org_listed = any(h["subject"] == "org" and (h["status"] == "true_match" or
-                                               (h["status"] == "open" and h["decision"] == "block")) for h in hits)
+    org_listed = any(h["subject"] == "org" and _listed(h) for h in hits)
     if org_listed or listed_share >= MAJORITY:
-        return "block", listed_share
-    if any(h["status"] == "open" for h in hits):
-        return "review", listed_share
-    return "clear", listed_share
+        return ScreeningState.BLOCK, listed_share
+    if any(h["status"] == HitStatus.OPEN for h in hits):
+        return ScreeningState.REVIEW, listed_share
+    return ScreeningState.CLEAR, listed_share
 
 
 class Diligence:
@@ -185,7 +191,7 @@ class Diligence:
         return {"id": new_id("hit"), "org_id": org_id, "subject": subject_ref, "subject_name": subject_name,
                 "list_id": hit.list_id, "entity_id": hit.entity_id, "entry_name": hit.entry_name[:500],
                 "matched_name": hit.matched_name[:500], "score": round(hit.score, 4), "decision": hit.decision,
-                "explanation": hit.explain(), "features": dict(hit.features), "status": "open",
+                "explanation": hit.explain(), "features": dict(hit.features), "status": HitStatus.OPEN,
                 "lists_version": self.screening.version, "created_at": now()}
 
     async def _settle(self, org_id: str, actor: str, reason: str, new_hits: int) -> ScreeningOutcome:
@@ -198,7 +204,7 @@ class Diligence:
         changes: dict[str, Any] = {}
         if state != org["screening_state"]:
             changes["screening_state"] = state
-        if state == "block" and self.suspend_on_block and org["status"] == "active":
+        if state == ScreeningState.BLOCK and self.suspend_on_block and org["status"] == "active":
             changes["status"] = "suspended"
             suspended = True
         if changes:
@@ -208,22 +214,23 @@ class Diligence:
                 await self.kyc.set_screening_suspended(org_id, True)
             await self.record("org.suspended", SYSTEM, {"org_id": org_id, "why": "denied-party screening block",
                                                         "listed_ownership": listed})
-        if state == "clear" and org["status"] == "suspended" and profile and profile["screening_suspended"]:
+        by_screening = bool(profile and profile["screening_suspended"])
+        if state == ScreeningState.CLEAR and org["status"] == "suspended" and by_screening:
             await self.accounts.update_org(org_id, status="active")
             await self.kyc.set_screening_suspended(org_id, False)
             await self.record("org.reinstated", actor, {"org_id": org_id, "why": "screening hits resolved"})
-        if state == "clear" and org["tier"] == 0:
+        if state == ScreeningState.CLEAR and org["tier"] == 0:
             await self.change_tier(org_id, 1, SYSTEM, f"screened clear ({reason})")
         return ScreeningOutcome(org_id, state, new_hits, suspended, listed)
 
     async def decide(self, hit_id: str, verdict: str, reason: str, actor: str) -> dict[str, Any]:
         """An officer's decision on an open hit: ``true_match`` or ``false_positive``."""
-        if verdict not in ("true_match", "false_positive"):
-            raise DiligenceError("the verdict is true_match or false_positive")
+        if verdict not in REVIEW_VERDICTS:
+            raise DiligenceError("the verdict is " + " or ".join(REVIEW_VERDICTS))
         if not reason.strip():
             raise DiligenceError("a review decision needs a reason")
         try:
-            hit = await self.kyc.decide_hit(hit_id, verdict, actor, reason)
+            hit = await self.kyc.decide_hit(hit_id, HitStatus(verdict), actor, reason)
         except KycError as exc:
             raise DiligenceError(str(exc)) from exc
         await self.record("screening.reviewed", actor, {"hit_id": hit_id, "org_id": hit["org_id"],
@@ -265,7 +272,7 @@ class Diligence:
         if attest:
             await self.attest(org["id"], True, True, actor)
         outcome = await self.screen_org(org["id"], actor, "onboarding")
-        if outcome.state == "clear" and self.activate_on_clear:
+        if outcome.state == ScreeningState.CLEAR and self.activate_on_clear:
             await self.accounts.update_org(org["id"], status="active")
             await self.record("org.activated", SYSTEM, {"org_id": org["id"], "why": "onboarding screened clear"})
         return {"org": await self.accounts.get_org(org["id"]), "screening": outcome.as_dict()}
