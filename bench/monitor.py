@@ -7,7 +7,8 @@ traffic (docs/monitor.md). Thresholds were chosen on the validation seed; the he
 beside it and the targets are judged on the held-out run.
 
 ``--benign N`` sets the benign population (default 400; ``--full`` is 10,000), ``--days`` the simulated
-days (default 3), ``--quick`` a small population for the test suite. Prints one JSON object.
+days (default 3), ``--quick`` a small population for the test suite. ``--overhead`` measures only the
+gateway wiring's added cost per request (with ``--quick``: fewer requests). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import emit, target
 
+from bastion.gateway.context import Decision
 from bastion.monitor.engine import MonitorEngine
 from bastion.monitor.events import ALLOW, DENY, FLAG, MonitorEvent
 from bastion.monitor.fingerprint import ContentFingerprint, Fingerprinter
@@ -394,13 +396,90 @@ def evaluate(pop: Population) -> dict[str, Any]:
     }
 
 
+def overhead(n: int) -> dict[str, Any]:
+    """The monitor's added cost per gateway request: the wrapped decision recorder (capture + enqueue)
+    against the bare one, timed per call on a realistic request context; and, apart, what the
+    background drain pays per event (fingerprint + wire encoding), which no request waits for."""
+    import asyncio
+
+    from bastion.gateway.context import GuardAssessment, Principal, RequestContext, Verdict
+    from bastion.monitor.emitter import Emitter, to_event
+    from bastion.monitor.wire import encode
+
+    prompt = ("Explain in depth how a catalyst changes the rate of an organic reaction, step by step, with "
+              "a worked example for a beginner and the key equations; keep it under 400 words please.")
+    principal = Principal("org_bench", "Bench Org", "active", "key_bench", "bk_", "active", tier=2, country="GB")
+
+    def ctx(i: int) -> RequestContext:
+        c = RequestContext(f"req_{i}", "chat.completions", {"model": "m", "messages": [
+            {"role": "system", "content": "You are a helpful assistant."}, {"role": "user", "content": prompt}]},
+            None, {}, client_ip="203.0.113.9", model="m", principal=principal, request_country="GB",
+            prompt_tokens=40, completion_tokens=380)
+        c.guard_input = GuardAssessment({"cbrn": 0.01, "cyber": 0.02}, [])
+        c.final = Verdict(Decision.ALLOW)
+        return c
+
+    class NullSink:
+        async def publish(self, events: Any) -> None:
+            return None
+
+        async def close(self) -> None:
+            return None
+
+    async def bare(c: Any, phase: str) -> None:
+        return None
+
+    async def run() -> tuple[list[int], list[int]]:
+        emitter = Emitter(Fingerprinter.from_secret("bench"), NullSink(), queue_size=n + 1)  # drain not started
+
+        async def wrapped(c: Any, phase: str) -> None:  # as bastion.monitor.service wraps the recorder
+            await bare(c, phase)
+            if phase in ("decision", "close"):
+                emitter.offer(c)
+
+        ctxs = [ctx(i) for i in range(n)]
+        base, mon = [], []
+        for c in ctxs:
+            t = time.perf_counter_ns()
+            await bare(c, "close")
+            base.append(time.perf_counter_ns() - t)
+            t = time.perf_counter_ns()
+            await wrapped(c, "close")
+            mon.append(time.perf_counter_ns() - t)
+        return base, mon
+
+    base, mon = asyncio.run(run())
+    added = sorted(max(0, m - b) for m, b in zip(mon, base, strict=True))
+    fp = Fingerprinter.from_secret("bench")
+    from bastion.monitor.emitter import capture
+
+    caps = [capture(ctx(i)) for i in range(min(n, 2000))]
+    t = time.thread_time()
+    for c in caps:
+        assert c is not None
+        encode(to_event(c, fp))
+    drain_us = (time.thread_time() - t) / len(caps) * 1e6
+    q = statistics.quantiles(added, n=100)
+    return {"requests": n, "added_us_median": round(statistics.median(added) / 1000, 2),
+            "added_us_p99": round(q[98] / 1000, 2), "added_us_mean": round(statistics.fmean(added) / 1000, 2),
+            "drain_cpu_us_per_event": round(drain_us, 1)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--benign", type=int, default=400)
     ap.add_argument("--full", action="store_true", help="10,000 benign accounts")
     ap.add_argument("--days", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="a small population (the test suite's run)")
+    ap.add_argument("--overhead", action="store_true",
+                    help="only the gateway wiring's added cost per request (target <= 50 us)")
     args = ap.parse_args()
+    if args.overhead:
+        n = 2_000 if args.quick else 20_000
+        fig = overhead(n)
+        emit({"bench": "monitor_overhead", **fig,
+              "targets": [target("added_us_per_request_p99", fig["added_us_p99"], "<=", 50)]})
+        return
     benign = 10_000 if args.full else args.benign
     clusters, cluster_size, per_archetype, days = 3, 40, 5, args.days
     if args.quick:

@@ -7,6 +7,7 @@ Each entry is ``"module:attribute"``, imported lazily:
   capability on the shared ``Services`` (audit log, screening index, policy engine, guard...).
 * ``ADMIN_ROUTERS``: FastAPI ``APIRouter`` objects mounted under ``/admin``.
 * ``CLI_COMMANDS``: click commands or groups added to ``bastion``.
+* ``METRICS``: Prometheus registries of capabilities, served with the gateway's.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ INSTALLERS: list[str] = [
     "bastion.diligence.service:install",
     "bastion.policy.service:install",
     "bastion.guard.service:install",
+    "bastion.monitor.service:install",
+]
+
+# Prometheus registries of capabilities, served after the gateway's own on ``GET /metrics``.
+METRICS: list[str] = [
+    "bastion.monitor.metrics:REGISTRY",
 ]
 
 ADMIN_ROUTERS: list[str] = [

@@ -53,6 +53,7 @@ class Services:
     policy: Any = None
     guard: Any = None
     vault: Any = None
+    monitor: Any = None  # the monitor's event emitter (bastion.monitor.service)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def close(self) -> None:

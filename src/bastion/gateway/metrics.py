@@ -17,4 +17,7 @@ TOKENS = Counter("bastion_tokens_total", "Tokens reported by upstreams.", ["mode
 
 
 def render() -> bytes:
-    return generate_latest(REGISTRY)
+    from bastion.registry import METRICS, load
+
+    # Capabilities keep their own registries (they may not import the gateway); served together here.
+    return generate_latest(REGISTRY) + b"".join(generate_latest(load(ref)) for ref in METRICS)

@@ -65,6 +65,10 @@ class MonitorEngine:
     def account(self, org: str) -> AccountState | None:
         return self._accounts.get(org)
 
+    def clustered(self) -> list[str]:
+        """Orgs in a cluster finding of the last sweep (a sweep re-assesses them all)."""
+        return list(self._clusters)
+
     def signals(self, st: AccountState, now: float) -> list[Signal]:
         s = self.settings
         found = [sig for fn in ACCOUNT_SIGNALS if (sig := fn(st, now, s)) is not None]

@@ -3,6 +3,8 @@ and the risk thresholds that choose an action. docs/monitor.md explains each one
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Signals that describe scale, not abuse: together they can raise a risk that another signal has
@@ -44,6 +46,25 @@ class ActionThresholds(BaseModel):
 
 class MonitorSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    # -- transport (the gateway's events) and actions; docs/monitor.md "Running the monitor" --
+    # The gateway emits one event per decided request. Off the hot path: a bounded in-process queue
+    # (full: the event is dropped and counted, the request never waits), drained by a background task.
+    emit: bool = True
+    queue_size: int = Field(10_000, ge=1)
+    batch: int = Field(256, ge=1)
+    # With a Redis URL the drain XADDs to this stream (capped near stream_maxlen) and `bastion monitor
+    # run` workers read it in a consumer group; without one, `bastion serve` runs the engine in-process.
+    redis_url: str | None = None
+    stream: str = "bastion:monitor:events"
+    stream_maxlen: int = Field(1_000_000, ge=1)
+    group: str = "bastion-monitor"
+    # A worker re-claims another consumer's unacknowledged events after they sat this long (a crash).
+    claim_idle_ms: int = Field(60_000, ge=0)
+    # The lowest action that opens a review case, and what the account gate is told for the others.
+    case_at: Literal["review", "step_down", "throttle", "suspend"] = "review"
+    apply_actions: bool = True
+    throttle_rpm: int = Field(10, ge=1)
 
     # Bounds on memory: accounts tracked (least recently seen dropped first), keys per account,
     # the recent-request window each share is taken over, template clusters per account.
