@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -14,6 +15,7 @@ from bastion.console.people import People
 from bastion.store.db import create_engine
 from tests.helpers import Running, running_gateway
 
+T = TypeVar("T")
 PASSWORD = "correct horse battery"
 ROLES = ("officer", "auditor", "admin")
 
@@ -31,10 +33,22 @@ def add_people(settings: Settings, names: dict[str, str]) -> None:
     asyncio.run(go())
 
 
+def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn`` on another thread: Playwright's sync API keeps an event loop running on this one,
+    where the set-up's ``asyncio.run`` calls would be refused."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args).result()
+
+
 def console_gateway(tmp_path: Path, **console: Any) -> Iterator[Running]:
-    with running_gateway(f"sqlite+aiosqlite:///{tmp_path}/console.db", console=console) as gw:
-        add_people(gw.settings, {role: role for role in ROLES})
+    """The gateway of tests/helpers (demo upstream, seeded orgs) with ``[console]`` overrides."""
+    cm = running_gateway(f"sqlite+aiosqlite:///{tmp_path}/console.db", console=console)
+    gw = in_thread(cm.__enter__)
+    try:
+        in_thread(add_people, gw.settings, {role: role for role in ROLES})
         yield gw
+    finally:
+        in_thread(cm.__exit__, None, None, None)
 
 
 @pytest.fixture

@@ -88,7 +88,9 @@ def overview(records: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
     """Decision counts per time bucket and outcome, and the top denial reasons, for the chart."""
     times: list[tuple[float, str, str]] = []
     for _, rec in records:
-        if rec.get("kind") != "decision" or rec.get("phase") not in (None, "decision"):
+        # One record per request: a refusal's ``decision``, an allowed request's ``intent`` (its
+        # ``close`` record repeats the outcome and is not counted again).
+        if rec.get("kind") != "decision" or rec.get("phase") not in (None, "decision", "intent"):
             continue
         try:
             t = datetime.fromisoformat(str(rec["time"]).replace("Z", "+00:00")).timestamp()

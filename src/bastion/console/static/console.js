@@ -29,7 +29,7 @@
       return data.outcomes.reduce(function (s, o) { return s + data.series[o][i]; }, 0);
     });
     var max = Math.max.apply(null, totals.concat([1]));
-    var plotH = H - bottom - top, step = (W - left - 10) / n, bar = Math.max(2, step * 0.8);
+    var plotH = H - bottom - top, step = (W - left - 10) / n, bar = Math.min(40, Math.max(2, step * 0.8));
     root.appendChild(el("line", { x1: left, y1: H - bottom, x2: W - 10, y2: H - bottom, stroke: "#555" }));
     root.appendChild(el("text", { x: 2, y: top + 4 }, String(max)));
     root.appendChild(el("text", { x: 2, y: H - bottom }, "0"));
