@@ -7,9 +7,11 @@ http://127.0.0.1, a secure context). The run saves a screenshot of each page int
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +46,8 @@ def _traffic(gw: Running) -> None:
     for key, n in (("active", 4), ("revoked", 2), ("suspended", 2), ("pending", 1)):
         client = openai.OpenAI(base_url=gw.v1, api_key=gw.keys[key], max_retries=0, timeout=10)
         for _ in range(n):
-            try:
+            with contextlib.suppress(openai.APIStatusError):  # the refusals are the point
                 client.chat.completions.create(model="demo-model", messages=[{"role": "user", "content": "hello"}])
-            except openai.APIStatusError:
-                pass
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def _seed_hit(gw: Running) -> None:
                 "entry_name": "PENDING ORGANISATION LLC", "matched_name": "Pending Organisation",
                 "score": 0.81, "decision": "review", "explanation": "name tokens agree; no country on the entry",
                 "features": {"name": 0.81, "country": "absent"}, "status": "open", "lists_version": "v-test",
-                "created_at": __import__("datetime").datetime.now(__import__("datetime").UTC)}])
+                "created_at": datetime.now(UTC)}])
         finally:
             await engine.dispose()
 
@@ -231,7 +231,8 @@ def test_accessibility_basics(browser: Any, gw: Running) -> None:
         assert page.locator("html").get_attribute("lang") == "en"
         assert page.locator("main").count() == 1
         unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select')]
-            .filter(e => !(e.id && document.querySelector('label[for="' + e.id + '"]')) && !e.getAttribute('aria-label'))
+            .filter(e => !(e.id && document.querySelector('label[for="' + e.id + '"]'))
+                         && !e.getAttribute('aria-label'))
             .map(e => e.name)""")
         assert unlabelled == [], (path, unlabelled)
         if path != "/console/login":

@@ -10,7 +10,6 @@ import httpx
 from click.testing import CliRunner
 
 from bastion.cli import cli
-
 from tests.audit.test_gateway_audit import records
 from tests.console.conftest import PASSWORD
 from tests.helpers import Running
@@ -65,6 +64,8 @@ def test_wrong_password_then_throttled(gateway: Running) -> None:
     assert r.status_code == 429
     # Another person from the same address is not affected.
     sign_in(gateway, "officer")
+    throttled = [x for x in records(gateway.settings.store.url) if x.get("action") == "console.login_throttled"]
+    assert len(throttled) == 1 and throttled[0]["actor"] == "console:auditor"
 
 
 def test_post_without_csrf_is_403_and_changes_nothing(gateway: Running) -> None:

@@ -189,10 +189,14 @@ class Console:
                                {"status": 403, "message": "The form's CSRF token is missing or wrong."}, 403)
         name, password, address = form.get("name", "")[:100], form.get("password", ""), _client(request)
         if await self.people.throttled(name, address):
-            await self.services.record_admin("console.login_throttled", f"console:{name}", {"address": address})
             return self._login_form(request, nxt, "Too many failed sign-ins. Try again later.", 429)
         person = await self.people.check_password(name, password, address)
         if person is None:
+            if await self.people.throttled(name, address):
+                # Once, at the failure that starts the lock-out: throttled attempts are not recorded,
+                # so a flood of them cannot fill the log.
+                await self.services.record_admin("console.login_throttled", f"console:{name}",
+                                                 {"address": address})
             return self._login_form(request, nxt, "The name or password is wrong.", 401)
         await self.people.clear_failures(name, address)
         token = await self.people.open_session(person)
