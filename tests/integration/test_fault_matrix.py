@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -208,3 +208,70 @@ def test_postgres_restart_under_load_loses_no_acknowledged_request() -> None:
         audit_verify(pg.url, gw.settings.audit.signing_key_file)
 
 
+
+
+# (c) disk full under SQLite ---------------------------------------------------------------------
+
+@contextmanager
+def small_tmpfs(size: str) -> Iterator[Path]:
+    """A real file system of ``size`` (tmpfs, mounted here: the test runs as root)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    where = Path(tempfile.mkdtemp(prefix="bastion-full-"))
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(where)],
+                   check=True, capture_output=True, timeout=30)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True, timeout=30)
+        where.rmdir()
+
+
+def fill(path: Path) -> None:
+    """Write ``path`` until the file system has no block left (unbuffered: no write is pending)."""
+    with path.open("wb", buffering=0) as f:
+        for size in (1 << 16, 512, 1):
+            with suppress(OSError):
+                while True:
+                    f.write(b"\0" * size)
+
+
+def test_sqlite_disk_full_refuses_and_never_forwards(tmp_path: Path) -> None:
+    with small_tmpfs("24m") as disk:
+        db_url = f"sqlite+aiosqlite:///{disk / 'bastion.db'}"
+        with running_gateway(db_url, limits=NO_LIMITS) as gw:
+            assert gw.upstream is not None
+            out = Outcomes()
+            headers = {"Authorization": f"Bearer {gw.keys['active']}"}
+            with httpx.Client(base_url=gw.v1, headers=headers, timeout=30) as http:
+
+                def send(n: int, stop_after_refusals: int | None = None) -> None:
+                    refusals = 0
+                    for _ in range(n):
+                        r = http.post("/chat/completions", json=BODY)
+                        if r.status_code == 200:
+                            out.ok.append(r.headers["x-request-id"])
+                        else:
+                            out.refused.append((r.status_code, r.json()["error"]["code"]))
+                            refusals += 1
+                            if stop_after_refusals and refusals >= stop_after_refusals:
+                                return
+
+                send(20)
+                assert len(out.ok) == 20
+                fill(disk / "filler")
+                send(2000, stop_after_refusals=20)
+                full_refused = list(out.refused)
+                (disk / "filler").unlink()
+                ok_before = len(out.ok)
+                send(20)
+                recovered = len(out.ok) - ok_before
+            forwarded = gw.upstream.requests
+        assert len(full_refused) >= 20, "the full disk refused nothing"
+        assert {code for _, code in full_refused} == {"audit_unavailable"}, full_refused[:5]
+        assert {status for status, _ in full_refused} == {503}
+        assert recovered == 20  # space back: the log writes again, no restart
+        check_log(db_url, out, forwarded)
+        audit_verify(db_url, gw.settings.audit.signing_key_file)
+        print(f"disk full: {len(out.ok)} answered, {len(full_refused)} refused audit_unavailable, "
+              f"forwarded {forwarded}")
