@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench serve model clean
+.PHONY: demo test test-fast lint typecheck bench serve model clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The fast tier alone: in-process tests, no PostgreSQL, Redis, servers, subprocesses or browser
+# (the `integration` marker is set in tests/conftest.py). `make test` runs both tiers.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not integration"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench tools training

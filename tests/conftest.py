@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -71,3 +73,50 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         pytest.fail(f"shared data not found at {SHARED_DATA} (set BASTION_SHARED_DATA)")
     return SHARED_DATA
+
+
+# -- test tiers -----------------------------------------------------------------------------------
+# `make test-fast` runs `-m "not integration"`; `make test` runs both tiers. The fast tier is in-process
+# work (SQLite files and loopback sockets allowed). A test is integration when it lives in
+# tests/integration/, tests/bench/ or tests/console/, uses PostgreSQL or Redis, or its module or one of
+# its fixtures' modules (or a tests module they import from) names a server, subprocess or browser.
+_INTEGRATION_DIRS = frozenset({"integration", "bench", "console"})
+_SERVER_NAMES = frozenset({"subprocess", "multiprocessing", "BackgroundServer", "running_gateway", "wait_healthy",
+                           "chromium", "sync_playwright", "async_playwright", "asyncpg", "PG_ADMIN_DSN",
+                           "REDIS_URL"})
+_SERVICE_FIXTURES = frozenset({"pg_url", "redis_url"})
+
+
+def _names_servers(module: object, depth: int = 1) -> bool:
+    names = vars(module) if module is not None else {}
+    if _SERVER_NAMES & set(names) - {"__builtins__"} and module is not sys.modules[__name__]:
+        return True
+    if depth == 0:
+        return False
+    homes = {getattr(v, "__module__", "") for v in names.values()} | {
+        getattr(v, "__name__", "") for v in names.values() if inspect.ismodule(v)}
+    return any(_names_servers(sys.modules.get(h), depth - 1) for h in homes
+               if h.startswith("tests.") and h in sys.modules)
+
+
+def _is_integration(item: pytest.Item) -> bool:
+    parts = Path(str(item.path)).relative_to(Path(__file__).parent).parts
+    if len(parts) > 1 and parts[0] in _INTEGRATION_DIRS:
+        return True
+    if _SERVICE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and any(v in ("postgresql", "redis") for v in callspec.params.values()
+                                    if isinstance(v, str)):
+        return True
+    modules = [getattr(item, "module", None)]
+    info = getattr(item, "_fixtureinfo", None)
+    for defs in (info.name2fixturedefs.values() if info is not None else ()):
+        modules += [sys.modules.get(getattr(d.func, "__module__", "")) for d in defs]
+    return any(m is not None and _names_servers(m) for m in modules)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _is_integration(item):
+            item.add_marker(pytest.mark.integration)
