@@ -42,6 +42,7 @@ ADMIN_ROUTERS: list[str] = [
     "bastion.policy.admin:router",
     "bastion.diligence.admin:router",
     "bastion.vault.admin:router",
+    "bastion.monitor.admin:router",
 ]
 
 CLI_COMMANDS: list[str] = [
