@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from bastion.cli import cli
 from tests.audit.test_gateway_audit import records
-from tests.console.conftest import PASSWORD
+from tests.console.conftest import PASSWORD, console_gateway
 from tests.helpers import Running
 
 
@@ -134,3 +134,23 @@ def test_cli_user_add(tmp_path: Path) -> None:
     r = runner.invoke(cli, ["console", "user", "list"], env=env)
     assert [u["name"] for u in json.loads(r.output)] == ["carol"]
     assert "argon2id" not in r.output  # hashes never leave the database
+
+
+def test_session_ends_at_its_absolute_lifetime(tmp_path: Path) -> None:
+    import time
+
+    for gw in console_gateway(tmp_path, secure_cookies=False, session_ttl_s=4, idle_timeout_s=3):
+        client = sign_in(gw, "officer")
+        signed_in = time.monotonic()
+        assert client.get("/console/orgs").status_code == 200
+        while time.monotonic() - signed_in < 4.5:  # requests keep it from going idle, not past its lifetime
+            time.sleep(1)
+            if time.monotonic() - signed_in < 3.5:
+                assert client.get("/console/orgs").status_code == 200
+        assert client.get("/console/orgs").status_code == 303
+
+
+def test_disabled_console_is_not_served(tmp_path: Path) -> None:
+    for gw in console_gateway(tmp_path, enabled=False):
+        r = httpx.get(gw.url + "/console/login")
+        assert r.status_code == 404
