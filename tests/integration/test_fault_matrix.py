@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -22,10 +23,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bastion.gateway.server import free_port
+from bastion.gateway.demo_upstream import DemoUpstream
+from bastion.gateway.server import BackgroundServer, free_port
 from tests.audit.test_gateway_audit import records
 from tests.conftest import REDIS_URL
-from tests.helpers import running_gateway
+from tests.helpers import gateway_settings, running_gateway, seed_accounts, wait_healthy
+from tests.integration.test_replica_signing_key import config
 from tests.integration.test_response_half import CuttableRelay
 
 CLI = [sys.executable, "-m", "bastion.cli"]
@@ -275,3 +278,48 @@ def test_sqlite_disk_full_refuses_and_never_forwards(tmp_path: Path) -> None:
         audit_verify(db_url, gw.settings.audit.signing_key_file)
         print(f"disk full: {len(out.ok)} answered, {len(full_refused)} refused audit_unavailable, "
               f"forwarded {forwarded}")
+
+
+# (d) kill -9 of one of two replicas -------------------------------------------------------------
+
+def test_kill_9_of_one_replica_loses_nothing_and_the_other_serves_on(pg_url: str, tmp_path: Path) -> None:
+    upstream = DemoUpstream()
+    with BackgroundServer(upstream) as upstream_url:
+        settings = gateway_settings(pg_url, upstream_url)
+        keys, _ = asyncio.run(seed_accounts(settings))
+        key_file = tmp_path / "signing.key"  # one machine: both replicas read the same key file
+        secret = {"BASTION_SERVER_SECRET": settings.server.server_secret}
+        ports = {"a": free_port(), "b": free_port()}
+        procs: dict[str, subprocess.Popen[bytes]] = {}
+        try:
+            for name in ("a", "b"):  # a first: it creates the key and binds the log to it
+                env = {**config(tmp_path / f"gw-{name}.toml", pg_url, upstream_url, ports[name], key_file), **secret}
+                procs[name] = subprocess.Popen([*CLI, "serve"], env=env, stdout=subprocess.DEVNULL,
+                                               stderr=subprocess.DEVNULL)
+                wait_healthy(f"http://127.0.0.1:{ports[name]}", timeout_s=60)
+            a_url, b_url = (f"http://127.0.0.1:{ports[n]}" for n in ("a", "b"))
+            a_out, b_out, a_after = Outcomes(), Outcomes(), Outcomes()
+
+            async def scenario() -> None:
+                tasks = [asyncio.create_task(load(a_url, keys["active"], 4.0, a_out, workers=8)),
+                         asyncio.create_task(load(b_url, keys["active"], 4.0, b_out, workers=8))]
+                await asyncio.sleep(1.5)
+                os.kill(procs["b"].pid, signal.SIGKILL)  # no shutdown, no final checkpoint
+                await asyncio.gather(*tasks)
+                await load(a_url, keys["active"], 2.0, a_after, workers=8)
+
+            asyncio.run(scenario())
+            assert procs["b"].wait(timeout=10) == -signal.SIGKILL
+        finally:
+            for p in procs.values():
+                if p.poll() is None:
+                    p.terminate()
+            for p in procs.values():
+                p.wait(timeout=30)
+        forwarded = upstream.requests
+    assert len(b_out.ok) > 10 and b_out.errors > 0, (len(b_out.ok), b_out.errors)  # b served, then died
+    assert len(a_after.ok) > 20 and not a_after.refused  # a was untouched by b's death
+    check_log(pg_url, Outcomes(a_out.ok + b_out.ok + a_after.ok), forwarded)
+    audit_verify(pg_url, str(key_file))
+    print(f"replica kill: a {len(a_out.ok)}+{len(a_after.ok)} answered, b {len(b_out.ok)} answered before "
+          f"kill -9, forwarded {forwarded}")
