@@ -6,7 +6,8 @@ from __future__ import annotations
 # (Each import adds Table objects to the shared ``metadata``.)
 import bastion.audit.tables
 import bastion.console.tables
-import bastion.diligence.tables  # noqa: F401
+import bastion.diligence.tables
+import bastion.monitor.tables  # noqa: F401
 from bastion.store.schema import metadata
 
 __all__ = ["metadata"]
