@@ -11,10 +11,6 @@ from bastion import __version__
 from bastion.registry import CLI_COMMANDS, load
 
 
-class CliError(click.ClickException):
-    """One clear line on stderr and a non-zero exit."""
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bastion")
 @click.option("--config", "-c", envvar="BASTION_CONFIG", type=click.Path(dir_okay=False),

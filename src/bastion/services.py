@@ -49,7 +49,6 @@ class Services:
     audit: Any = None
     screening: Any = None
     diligence: Any = None
-    screening_update: Any = None  # async () -> None: re-screen everyone after a list update
     policy: Any = None
     guard: Any = None
     vault: Any = None

@@ -14,7 +14,6 @@ bounded cache), so the process's memory does not grow with the log.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -264,8 +263,3 @@ class AuditLog:
         if leaf is None:
             raise KeyError(index)
         return bytes(leaf)
-
-
-async def stop_quietly(audit: AuditLog) -> None:
-    with contextlib.suppress(Exception):
-        await audit.close()

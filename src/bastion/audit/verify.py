@@ -13,7 +13,7 @@ import orjson
 
 from bastion.audit.checkpoint import Checkpoint
 from bastion.audit.merkle import EMPTY_ROOT, Frontier, leaf_hash
-from bastion.audit.note import NoteError, NoteVerifier, open_note
+from bastion.audit.note import NoteError, NoteVerifier
 
 
 @dataclass
@@ -132,7 +132,3 @@ async def verify_stream(entries: AsyncIterator[tuple[int, bytes, bytes | None]],
                             f"the log is not consistent with the trusted checkpoint of size {trusted.size}")
     latest = cps[-1] if cps else None
     return VerifyResult(True, walker.tree.size, len(cps), latest=latest)
-
-
-def verify_note_text(note: str, verifier: NoteVerifier) -> str:
-    return open_note(note, verifier)

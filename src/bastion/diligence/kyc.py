@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bastion.diligence.review import HitStatus
@@ -82,13 +82,6 @@ class KycStore:
         async with self.engine.begin() as conn:
             await conn.execute(insert(beneficial_owners).values(**row))
         return row
-
-    async def remove_owner(self, org_id: str, owner_id: str) -> None:
-        async with self.engine.begin() as conn:
-            res = await conn.execute(delete(beneficial_owners).where(
-                (beneficial_owners.c.id == owner_id) & (beneficial_owners.c.org_id == org_id)))
-            if res.rowcount == 0:
-                raise KycError(f"no owner {owner_id!r} of org {org_id!r}")
 
     async def owners(self, org_id: str) -> list[dict[str, Any]]:
         async with self.engine.connect() as conn:

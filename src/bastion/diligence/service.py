@@ -44,7 +44,6 @@ async def install(services: Services) -> None:
             log.info("re-screened %s orgs after a list update: %s new hits, %d suspended",
                      summary["orgs"], summary["new_hits"], len(summary["suspended"]))
 
-    services.screening_update = on_update
     if settings.lists and settings.watch_interval_s > 0:
         task = asyncio.create_task(screening.watch(on_update), name="screening-watch")
 

@@ -23,7 +23,6 @@ from bastion.gateway.keys import generate_key, hash_key, key_matches, key_prefix
 from bastion.store.schema import api_keys, orgs, users
 
 ORG_STATUSES = ("pending", "active", "suspended", "closed")
-KEY_STATUSES = ("active", "revoked")
 
 
 class AccountError(ValueError):

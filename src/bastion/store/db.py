@@ -12,10 +12,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
-def is_sqlite(url: str) -> bool:
-    return make_url(url).get_backend_name() == "sqlite"
-
-
 def _create_private_file(path: Path) -> None:
     """Make a new database file with mode 0600 before SQLite does (it would use 0644 under the usual
     umask); SQLite gives its -wal and -shm files the database file's mode."""
