@@ -158,3 +158,40 @@ def test_a_consumer_killed_before_xack_has_its_events_reclaimed(sqlite_url: str)
     assert before == 30 and reclaimed == 30 and n == 30
     assert after == 0  # all acknowledged by the live consumer
     assert seen == [10, 10, 10]
+
+
+def test_two_workers_in_one_group_share_the_stream(sqlite_url: str) -> None:
+    stream = f"test:monitor:{uuid.uuid4().hex}"
+    ms = MonitorSettings(stream=stream, redis_url=REDIS_URL, batch=8)
+
+    async def go() -> tuple[int, int, int, set[str]]:
+        import redis.asyncio as aioredis
+
+        await upgrade_async(sqlite_url)
+        engine = create_engine(sqlite_url)
+        client = aioredis.from_url(REDIS_URL)
+
+        async def no_audit(action: str, actor: str, details: dict[str, Any]) -> None:
+            return None
+
+        try:
+            for i in range(40):
+                await client.xadd(stream, {"e": encode(event(T0 + i, f"question {i}", org=f"org_{i}"))})
+            workers = [StreamWorker(client, ms, name, EngineFeed(MonitorEngine(ms),
+                                                                 Actioner(ms, CaseStore(engine), None, no_audit)))
+                       for name in ("w1", "w2")]
+            for w in workers:
+                await w.ensure_group()
+            while sum([await w.read(None) for w in workers]) > 0:  # alternate, one batch each
+                pass
+            seen = [{org for org in (f"org_{i}" for i in range(40)) if w.feed.engine.account(org)} for w in workers]
+            pending = (await client.xpending(stream, ms.group))["pending"]
+            return workers[0].processed, workers[1].processed, pending, seen[0] & seen[1]
+        finally:
+            await client.delete(stream)
+            await client.aclose()
+            await engine.dispose()
+
+    a, b, pending, both = asyncio.run(go())
+    assert (a, b, pending) == (24, 16, 0)  # batches of 8, taken in turn: 3 to w1, 2 to w2
+    assert both == set()  # each event went to exactly one worker
