@@ -51,7 +51,6 @@ class Services:
     diligence: Any = None
     policy: Any = None
     guard: Any = None
-    vault: Any = None
     monitor: Any = None  # the monitor's event emitter (bastion.monitor.service)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 

@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field
 class VaultSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = True
     # Trusted manifest signer (ECDSA P-256 public key, PEM); a manifest signed by any other key is refused.
     trusted_public_key: str | None = None
     chunk_size: int = Field(4 * 1024 * 1024, ge=4096, le=64 * 1024 * 1024)
