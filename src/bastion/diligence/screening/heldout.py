@@ -559,7 +559,7 @@ def real_aliases(entries: list[ListEntry], count: int, seed: int,
     from rapidfuzz import fuzz
 
     primaries = [ListEntry(e.list_id, e.entity_id, e.kind, [e.names[0]], list(e.birth_dates), list(e.countries),
-                           list(e.programs)) for e in entries]
+                           list(e.programs), surnames=list(e.surnames)) for e in entries]
     out: list[Case] = []
     for e in entries:
         if not _screenable(e):

@@ -48,6 +48,36 @@ def from_ofac_remarks(remarks: str) -> list[tuple[str, str]]:
     return out
 
 
+# CSL ``ids`` labels that are not documents even though a word in them looks like one
+# ("Transactions Prohibited For Persons Owned or Controlled By U.S. Financial Institutions:").
+_CSL_NOT_DOCUMENTS = ("sanctions", "directive", "prohibited", "email", "website", "swift", "gender", "phone")
+
+
+def from_csl_ids(text: str) -> list[tuple[str, str]]:
+    """The Consolidated Screening List's ``ids`` column: items joined by ``;``, each the label, the
+    value and the issuing country, written ``Label, value, country`` in current exports ("Passport,
+    U00242309, TR; Gender, Male") and ``country, value, Label`` in older ones ("US, 80-0890696, Tax
+    ID No."). Items that name no document kind (gender, e-mail, sanctions notes) or whose value has
+    no digit are left out."""
+    out: list[tuple[str, str]] = []
+    for item in text.split(";"):
+        parts = [p.strip() for p in item.split(",")]
+        if len(parts) < 2 or any(w in item.lower() for w in _CSL_NOT_DOCUMENTS):
+            continue
+        for label, value in ((parts[0], parts[1]), (parts[-1], parts[-2])):
+            kind = of_kind(label.lower().replace(".", ""))  # "V.A.T. Number"
+            if kind == "other":
+                continue
+            if value.upper().startswith("IMO "):  # "IMO 8898831, Vessel Registration Identification"
+                kind = "imo"
+            canon = canonical(value, kind)
+            if canon:
+                if (kind, canon) not in out:
+                    out.append((kind, canon))
+                break
+    return out
+
+
 def of_kind(label: str) -> str:
     """A document-type label (UN's "National Identification Number", FtM's ``passportNumber``, a
     query's ``passport``) as one of ``KINDS``; ``other`` when it is none of them."""

@@ -96,6 +96,7 @@ class IndexedName:
     entry: ListEntry
     display: str
     tokens: tuple[str, ...]
+    surname: frozenset[str] = frozenset()  # the entry's marked surname tokens (``ListEntry.surnames``)
 
 
 class ScreeningIndex:
@@ -109,11 +110,17 @@ class ScreeningIndex:
         self._phonetic = _Postings()
         self._skeletons = _Postings()
         self._romanised = _Postings()  # Korean / Chinese syllables by romanisation key ("k:jong", "c:xu")
+        self._surnames: dict[int, frozenset[str]] = {}  # entry index -> surname tokens, where marked
         self._deletes: dict[str, list[str]] = {}
         self._skeleton_deletes: dict[str, list[str]] = {}
         for entry in entries:
             eid = len(self.entries)
             self.entries.append(entry)
+            if entry.surnames:
+                marked = frozenset(t for s in entry.surnames for toks in normalise(s, "person") for t in toks
+                                   if t not in PARTICLES and len(t) > 1)
+                if marked:
+                    self._surnames[eid] = marked
             for alias, raw in enumerate(entry.names[:32767]):
                 for toks in normalise(raw, entry.kind):
                     nid = len(self._name_tokens)
@@ -283,9 +290,10 @@ class ScreeningIndex:
         return out
 
     def name(self, name_id: int) -> IndexedName:
-        entry = self.entries[self._name_entry[name_id]]
+        eid = self._name_entry[name_id]
+        entry = self.entries[eid]
         return IndexedName(name_id, entry, entry.names[self._name_alias[name_id]],
-                            tuple(self._name_tokens[name_id].split()))
+                            tuple(self._name_tokens[name_id].split()), self._surnames.get(eid, frozenset()))
 
     def stats(self) -> dict[str, int]:
         return {"entries": len(self.entries), "names": self.name_count, "tokens": len(self._tokens.ids),

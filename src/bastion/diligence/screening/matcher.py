@@ -37,6 +37,11 @@ MISSING_ENTRY_TOKEN = 0.1  # weight share charged for an entry token the subject
 # ... and for a subject token the entry lacks, when every token of the entry was found (at least
 # two): a full name with a patronymic or middle name against a list's shorter form of it.
 EXTRA_SUBJECT_TOKEN = 0.12
+# A listed person's given names with another surname ("Ahmed Jan KHAN" for "Ahmed Jan WAZIR"): where
+# the list marks the surname (OFAC's capitals), no surname word paired and the subject brings a word
+# of its own in its place, the name scores at most this. Chosen on the validation split.
+SURNAME_REPLACED_CAP = 0.8
+FULL_NAME_WORDS = 2  # a listed name shorter than this (besides particles) is no full name: "Abu Yahya"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +140,7 @@ def _weights(tokens: tuple[str, ...], weight: Callable[[str], float]) -> list[fl
 
 
 def name_similarity(query: tuple[str, ...], name: tuple[str, ...], weight: Callable[[str], float],
-                    abjad: bool = False) -> float:
+                    abjad: bool = False, surname: frozenset[str] = frozenset()) -> float:
     if not query or not name:
         return 0.0
     query, name = _join_split_tokens(query, name), _join_split_tokens(name, query)
@@ -157,7 +162,12 @@ def name_similarity(query: tuple[str, ...], name: tuple[str, ...], weight: Calla
         w = (wq[i] + wn[j]) / 2
         num += sim * w
         den += w
-    extra = EXTRA_SUBJECT_TOKEN if len(used_n) == len(name) and len(used_n) >= 2 else 1.0
+    # the subject's own words, left unpaired (particles and initials aside)
+    own_extra = sum(1 for i in range(len(query)) if i not in used_q and len(query[i]) > 1 and query[i] not in PARTICLES)
+    # a longer form of the listed name is cheap only if that name is a full one: "Abu Yahya Cesic" is
+    # not a longer form of the kunya "Abu Yahya" (chosen on the validation split)
+    full = sum(1 for n in name if len(n) > 1 and n not in PARTICLES) >= FULL_NAME_WORDS
+    extra = EXTRA_SUBJECT_TOKEN if len(used_n) == len(name) and len(used_n) >= 2 and full else 1.0
     den += extra * sum(wq[i] for i in range(len(query)) if i not in used_q)
     den += MISSING_ENTRY_TOKEN * sum(wn[j] for j in range(len(name)) if j not in used_n)
     aligned = num / den if den else 0.0
@@ -177,6 +187,10 @@ def name_similarity(query: tuple[str, ...], name: tuple[str, ...], weight: Calla
                 if chinese_key("".join(order)) == jn_key:
                     joined = max(joined, 0.95)
         aligned = max(aligned, joined * 0.97)
+    if surname and own_extra:
+        marked = [j for j, n in enumerate(name) if n in surname or n.removeprefix("al") in surname]
+        if marked and not any(j in used_n for j in marked):
+            aligned = min(aligned, SURNAME_REPLACED_CAP)
     return aligned
 
 
@@ -196,7 +210,7 @@ class Matcher:
         best: dict[int, tuple[float, IndexedName]] = {}
         # without vowels, many more names share a skeleton: look further
         for cand in self.index.candidates(renderings, self.limit * 2 if abjad else self.limit, abjad=abjad):
-            sim = max(name_similarity(r, cand.tokens, self.index.weight, abjad) for r in renderings)
+            sim = max(name_similarity(r, cand.tokens, self.index.weight, abjad, cand.surname) for r in renderings)
             key = id(cand.entry)
             if key not in best or sim > best[key][0]:
                 best[key] = (sim, cand)

@@ -24,6 +24,9 @@ class ListEntry:
     # (kind, value) with the value in canonical form (identifiers.canonical): ("passport", "A1234567"),
     # ("imo", "9187629"), ("tax_id", ...), ("national_id", ...), ("registration", ...), ("mmsi", ...)
     identifiers: list[tuple[str, str]] = field(default_factory=list)
+    # a person's surname as the list marks it (OFAC writes it in capitals, "AL-ZAWAHIRI, Ayman"), one
+    # string per name that marks it; empty when the list does not say which words are the surname
+    surnames: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:

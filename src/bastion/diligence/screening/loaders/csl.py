@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from bastion.diligence.screening.identifiers import from_csl_ids
 from bastion.diligence.screening.loaders.base import ListFormatError, countries, parse_date, read_text
 from bastion.diligence.screening.model import EntityKind, ListEntry
 
@@ -47,7 +48,8 @@ def load_csl(path: Path, list_id: str = "csl") -> list[ListEntry]:
         out.append(ListEntry(list_id, ident, kind, [name, *_split(row.get("alt_names") or "")],
                              [d for v in _split(row.get("dates_of_birth") or "") for d in parse_date(v)],
                              countries(nats + address_countries),
-                             [p for p in [(row.get("source") or "").strip(), *_split(row.get("programs") or "")] if p]))
+                             [p for p in [(row.get("source") or "").strip(), *_split(row.get("programs") or "")] if p],
+                             from_csl_ids(row.get("ids") or "")))
     return out
 
 

@@ -37,6 +37,23 @@ def _empty(value: str) -> str:
     return "" if v == "-0-" else v
 
 
+def _surname(name: str) -> str | None:
+    """The surname OFAC marks: the part before the comma of ``LAST, First``, or else the words in
+    capitals of a name that mixes cases (``Abu Mahdi AL-MUHANDIS``)."""
+    last, sep, first = name.partition(",")
+    if sep and first.strip() and last.strip():
+        return last.strip()
+    words = name.split()
+    upper = [w for w in words if w.isupper() and len(w) > 1]
+    return " ".join(upper) if upper and len(upper) < len(words) else None
+
+
+def _add_surname(entry: ListEntry, name: str) -> None:
+    s = _surname(name)
+    if s and s not in entry.surnames:
+        entry.surnames.append(s)
+
+
 def _person_name(name: str) -> str:
     last, sep, first = name.partition(",")
     return f"{first.strip()} {last.strip()}" if sep and first.strip() else name
@@ -75,9 +92,13 @@ def load_ofac(primary: Path, list_id: str | None = None) -> list[ListEntry]:
         entries[ent] = ListEntry(list_id or default_id, ent, kind, names,
                                  dobs, nats, [p.strip() for p in program.split("]") if p.strip(" [")],
                                  from_ofac_remarks(remarks))
+        if kind == "person":
+            _add_surname(entries[ent], name)
     for entry, row in _linked(primary.with_name(alt_name), 5, entries, "alias"):
         if row[3]:
             entry.names.append(_person_name(row[3]) if entry.kind == "person" else row[3])
+            if entry.kind == "person":
+                _add_surname(entry, row[3])
     for entry, row in _linked(primary.with_name(add_name), 6, entries, "address"):
         for code in countries([row[4]]):
             if code not in entry.countries:
