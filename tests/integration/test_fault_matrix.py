@@ -43,10 +43,11 @@ class Outcomes:
     errors: int = 0  # transport errors (a server gone)
 
 
-async def load(url: str, key: str, seconds: float, out: Outcomes, workers: int = 16) -> None:
+async def load(url: str, key: str, seconds: float, out: Outcomes, workers: int = 16,
+               stop: asyncio.Event | None = None) -> None:
     async def worker(client: httpx.AsyncClient) -> None:
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not (stop and stop.is_set()):
             try:
                 r = await client.post("/v1/chat/completions", json=BODY)
             except httpx.HTTPError:
@@ -134,6 +135,8 @@ def test_redis_hung_fails_closed_within_the_stage_timeout(sqlite_url: str) -> No
                 assert r.json()["error"]["type"] == "api_error"
                 assert took < timeout_s + 1.5, took  # the stage timeout, not Redis, bounds the wait
             assert gw.upstream.requests == before  # nothing was forwarded while Redis hung
+            print(f"redis hung: 8 of 8 refused 503 in at most {max(t for _, t in replies):.2f} s "
+                  f"(stage timeout {timeout_s} s), forwarded 0")
             relay.flowing.set()
             assert http.post("/chat/completions", json=BODY).status_code == 200  # recovers, no restart
             hung_ids = [r.headers["x-request-id"] for r, _ in replies]
@@ -301,10 +304,15 @@ def test_kill_9_of_one_replica_loses_nothing_and_the_other_serves_on(pg_url: str
             a_out, b_out, a_after = Outcomes(), Outcomes(), Outcomes()
 
             async def scenario() -> None:
-                tasks = [asyncio.create_task(load(a_url, keys["active"], 4.0, a_out, workers=8)),
-                         asyncio.create_task(load(b_url, keys["active"], 4.0, b_out, workers=8))]
+                stop = asyncio.Event()
+                tasks = [asyncio.create_task(load(u, keys["active"], 120.0, o, workers=8, stop=stop))
+                         for u, o in ((a_url, a_out), (b_url, b_out))]
+                deadline = time.monotonic() + 60
+                while len(b_out.ok) < 30 and time.monotonic() < deadline:  # a busy machine starts slowly
+                    await asyncio.sleep(0.05)
+                os.kill(procs["b"].pid, signal.SIGKILL)  # under load: no shutdown, no final checkpoint
                 await asyncio.sleep(1.5)
-                os.kill(procs["b"].pid, signal.SIGKILL)  # no shutdown, no final checkpoint
+                stop.set()
                 await asyncio.gather(*tasks)
                 await load(a_url, keys["active"], 2.0, a_after, workers=8)
 
@@ -317,7 +325,7 @@ def test_kill_9_of_one_replica_loses_nothing_and_the_other_serves_on(pg_url: str
             for p in procs.values():
                 p.wait(timeout=30)
         forwarded = upstream.requests
-    assert len(b_out.ok) > 10 and b_out.errors > 0, (len(b_out.ok), b_out.errors)  # b served, then died
+    assert len(b_out.ok) >= 30 and b_out.errors > 0, (len(b_out.ok), b_out.errors)  # b served, then died
     assert len(a_after.ok) > 20 and not a_after.refused  # a was untouched by b's death
     check_log(pg_url, Outcomes(a_out.ok + b_out.ok + a_after.ok), forwarded)
     audit_verify(pg_url, str(key_file))

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import SQLAlchemyError
 
 from bastion.config import Settings
 from bastion.gateway.admin_gate import CLOSE, refuse_admin
@@ -156,7 +157,7 @@ class Gateway:
 
 # What a refused start raises: settings, keys, policy packs, files and databases the operator names.
 # These get one line (uvicorn prints it); anything else is a bug and keeps its traceback.
-REFUSALS: tuple[type[Exception], ...] = (ValueError, RuntimeError, OSError, LookupError)
+REFUSALS: tuple[type[Exception], ...] = (ValueError, RuntimeError, OSError, LookupError, SQLAlchemyError)
 
 
 def startup_refusal(exc: Exception) -> str:
