@@ -224,19 +224,21 @@ def test_org_suspended_in_the_console_is_refused_on_its_next_request(browser: An
 
 
 def test_accessibility_basics(browser: Any, gw: Running) -> None:
+    admin = sign_in(browser, gw, "admin")
     page = sign_in(browser, gw, "auditor")
-    for path in ("/console/", "/console/orgs", f"/console/orgs/{gw.orgs['pending']['id']}", "/console/audit",
-                 "/console/screening", "/console/login"):
-        page.goto(gw.url + path)
-        assert page.locator("html").get_attribute("lang") == "en"
-        assert page.locator("main").count() == 1
-        unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select')]
+    for who, path in (*((page, p) for p in ("/console/", "/console/orgs", f"/console/orgs/{gw.orgs['pending']['id']}",
+                                            "/console/audit", "/console/screening", "/console/login")),
+                      (admin, "/console/users"), (admin, f"/console/orgs/{gw.orgs['pending']['id']}")):
+        who.goto(gw.url + path)
+        assert who.locator("html").get_attribute("lang") == "en"
+        assert who.locator("main").count() == 1
+        unlabelled = who.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select')]
             .filter(e => !(e.id && document.querySelector('label[for="' + e.id + '"]'))
                          && !e.getAttribute('aria-label'))
             .map(e => e.name)""")
         assert unlabelled == [], (path, unlabelled)
         if path != "/console/login":
-            assert page.get_by_role("navigation", name="Main").count() == 1
+            assert who.get_by_role("navigation", name="Main").count() == 1
     page.goto(gw.url + "/console/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"

@@ -154,3 +154,23 @@ def test_disabled_console_is_not_served(tmp_path: Path) -> None:
     for gw in console_gateway(tmp_path, enabled=False):
         r = httpx.get(gw.url + "/console/login")
         assert r.status_code == 404
+
+
+def test_admin_adds_a_person_from_the_console(gateway: Running) -> None:
+    admin = sign_in(gateway, "admin")
+    token = csrf_of(admin.get("/console/users").text)
+    r = admin.post("/console/users/add", data={"csrf": token, "name": "erin", "role": "auditor",
+                                               "password": "short"})
+    assert r.status_code == 400
+    r = admin.post("/console/users/add", data={"csrf": token, "name": "erin", "role": "auditor",
+                                               "password": "erin's long passphrase"})
+    assert r.status_code == 303
+    erin = sign_in(gateway, "erin", "erin's long passphrase")
+    assert erin.get("/console/audit").status_code == 200
+    added = [x for x in records(gateway.settings.store.url) if x.get("action") == "console.user_added"]
+    assert added[-1]["actor"] == "console:admin" and added[-1]["details"]["user"] == "erin"
+    assert "passphrase" not in str(added)
+    officer = sign_in(gateway, "officer")
+    r = officer.post("/console/users/add", data={"csrf": csrf_of(officer.get("/console/").text), "name": "x",
+                                                 "role": "admin", "password": "x" * 20})
+    assert r.status_code == 403

@@ -130,6 +130,7 @@ class Console:
             Route("/console/audit", bound(Console.audit)),
             Route("/console/audit/verify", bound(Console.verify), methods=["POST"]),
             Route("/console/users", bound(Console.users)),
+            Route("/console/users/add", bound(Console.add_user), methods=["POST"]),
             Mount("/console/static", StaticFiles(directory=STATIC), name="static"),
         ])
 
@@ -357,7 +358,18 @@ class Console:
 
     @page("admin")
     async def users(self, p: Page) -> Response:
-        return self.render("users.html", p.request, p.session, {"users": await self.people.list()})
+        return self.render("users.html", p.request, p.session, {
+            "users": await self.people.list(), "done": p.request.query_params.get("done")})
+
+    @page("admin")
+    async def add_user(self, p: Page) -> Response:
+        try:
+            person = await self.people.add(p.form.get("name", "").strip(), p.form.get("role", ""),
+                                           p.form.get("password", ""))
+        except PeopleError as exc:
+            raise Refused(400, str(exc)) from exc
+        await self.record(p, "console.user_added", {"user": person.name, "role": person.role})
+        return RedirectResponse("/console/users?" + urlencode({"done": person.name}), 303)
 
 
 def create_console_app(services: Services) -> Console:
