@@ -26,7 +26,7 @@ from bastion.diligence.screening.model import ScreeningHit, Subject
 from bastion.diligence.screening.names import normalise
 from bastion.diligence.screening.service import ScreeningService
 from bastion.diligence.tiers import OrgFacts, TierError, check_transition
-from bastion.store.accounts import AccountStore
+from bastion.store.accounts import AccountStore, OrgStatus
 
 Recorder = Callable[[str, str, dict[str, Any]], Awaitable[None]]
 SYSTEM = "system:screening"
@@ -204,8 +204,8 @@ class Diligence:
         changes: dict[str, Any] = {}
         if state != org["screening_state"]:
             changes["screening_state"] = state
-        if state == ScreeningState.BLOCK and self.suspend_on_block and org["status"] == "active":
-            changes["status"] = "suspended"
+        if state == ScreeningState.BLOCK and self.suspend_on_block and org["status"] == OrgStatus.ACTIVE:
+            changes["status"] = OrgStatus.SUSPENDED
             suspended = True
         if changes:
             await self.accounts.update_org(org_id, **changes)
@@ -215,8 +215,8 @@ class Diligence:
             await self.record("org.suspended", SYSTEM, {"org_id": org_id, "why": "denied-party screening block",
                                                         "listed_ownership": listed})
         by_screening = bool(profile and profile["screening_suspended"])
-        if state == ScreeningState.CLEAR and org["status"] == "suspended" and by_screening:
-            await self.accounts.update_org(org_id, status="active")
+        if state == ScreeningState.CLEAR and org["status"] == OrgStatus.SUSPENDED and by_screening:
+            await self.accounts.update_org(org_id, status=OrgStatus.ACTIVE)
             await self.kyc.set_screening_suspended(org_id, False)
             await self.record("org.reinstated", actor, {"org_id": org_id, "why": "screening hits resolved"})
         if state == ScreeningState.CLEAR and org["tier"] == 0:
@@ -248,7 +248,7 @@ class Diligence:
                 break
             offset += len(batch)
             for org in batch:
-                if org["status"] == "closed":
+                if org["status"] == OrgStatus.CLOSED:
                     continue
                 outcome = await self.screen_org(org["id"], actor, "list update")
                 summary["orgs"] += 1  # type: ignore[operator]
@@ -263,7 +263,7 @@ class Diligence:
         """Create a pending org with its KYC records, screen it, and activate it at T1 when clear.
         Without lists nothing is created: an org that cannot be screened is not onboarded."""
         self.screening.require_ready()
-        org = await self.accounts.create_org(name, status="pending", country=profile.get("country"),
+        org = await self.accounts.create_org(name, status=OrgStatus.PENDING, country=profile.get("country"),
                                              declared_use=profile.get("use_case"))
         await self.record("org.created", actor, {"org_id": org["id"], "name": name, "via": "onboarding"})
         await self.put_profile(org["id"], {"legal_name": name, **profile}, actor)
@@ -273,6 +273,6 @@ class Diligence:
             await self.attest(org["id"], True, True, actor)
         outcome = await self.screen_org(org["id"], actor, "onboarding")
         if outcome.state == ScreeningState.CLEAR and self.activate_on_clear:
-            await self.accounts.update_org(org["id"], status="active")
+            await self.accounts.update_org(org["id"], status=OrgStatus.ACTIVE)
             await self.record("org.activated", SYSTEM, {"org_id": org["id"], "why": "onboarding screened clear"})
         return {"org": await self.accounts.get_org(org["id"]), "screening": outcome.as_dict()}

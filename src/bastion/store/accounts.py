@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -22,7 +23,17 @@ from bastion.gateway.context import Principal
 from bastion.gateway.keys import generate_key, hash_key, key_matches, key_prefix
 from bastion.store.schema import api_keys, orgs, users
 
-ORG_STATUSES = ("pending", "active", "suspended", "closed")
+
+class OrgStatus(StrEnum):
+    """An org's status (the ``orgs.status`` column and every API / CLI field that shows it)."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+ORG_STATUSES: tuple[str, ...] = tuple(s.value for s in OrgStatus)
 
 
 class AccountError(ValueError):
@@ -63,7 +74,7 @@ class AccountStore:
         self._generation = 0  # bumped by every invalidation: a load that straddles one is not cached
 
     # -- organisations -------------------------------------------------------------------
-    async def create_org(self, name: str, *, status: str = "pending", tier: int = 0,
+    async def create_org(self, name: str, *, status: str = OrgStatus.PENDING, tier: int = 0,
                          country: str | None = None, programmes: Sequence[str] = (),
                          keep_content: bool = False, declared_use: str | None = None,
                          rpm_limit: int | None = None, tpm_limit: int | None = None) -> dict[str, Any]:
