@@ -90,6 +90,7 @@ def test_distiller_through_the_gateway_becomes_a_case_and_is_suspended(pg_url: s
             listed = [json.loads(line) for line in cli(["monitor", "cases", "--org", org], env).stdout.splitlines()]
             assert len(listed) == 1 and listed[0]["action"] == "suspend" and listed[0]["status"] == "open"
             case = json.loads(cli(["monitor", "show", listed[0]["id"]], env).stdout)
+            assert [c["id"] for c in json.loads(cli(["monitor", "show", org], env).stdout)] == [case["id"]]
             names = {s["name"] for s in case["signals"]}
             assert {"cot_elicitation", "long_answers", "topic_sweep"} <= names
             assert [a["action"] for a in case["applied"]][-1] == "suspend"

@@ -144,14 +144,21 @@ def cases(ctx: click.Context, status: str | None, org: str | None, limit: int) -
 
 
 @monitor.command("show")
-@click.argument("case_id")
+@click.argument("case_or_org")
 @click.pass_context
-def show(ctx: click.Context, case_id: str) -> None:
-    """One case in full: its signals with their evidence, what was applied, and any decision."""
+def show(ctx: click.Context, case_or_org: str) -> None:
+    """A case in full (its signals with their evidence, what was applied, any decision), or, given an
+    org id, every case of that org in full."""
 
-    async def fn(store: Any, record: Any) -> dict[str, Any]:
-        result: dict[str, Any] = await store.get(case_id)
-        return result
+    async def fn(store: Any, record: Any) -> Any:
+        if case_or_org.startswith("case_"):
+            return await store.get(case_or_org)
+        found = await store.list(None, case_or_org, 1000)
+        if not found:
+            from bastion.monitor.cases import CaseError
+
+            raise CaseError(f"no case and no org with cases named {case_or_org!r}")
+        return found
 
     emit(_with_cases(ctx, fn))
 

@@ -36,10 +36,10 @@ class Sink(Protocol):
 
 
 def capture(ctx: Any) -> Captured | None:
-    """The event's fields from a gateway ``RequestContext`` (None when no principal was resolved:
-    an unauthenticated refusal belongs to no account)."""
+    """The event's fields from a gateway ``RequestContext``; None when no principal was resolved (an
+    unauthenticated refusal belongs to no account) and for ``GET /v1/models``."""
     p = ctx.principal
-    if p is None:
+    if p is None or ctx.route == "models":  # listing models uses no model
         return None
     final = ctx.final
     gi, go = ctx.guard_input, ctx.guard_output
