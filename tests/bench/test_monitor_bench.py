@@ -30,3 +30,14 @@ def test_monitor_bench_quick_shape() -> None:
                                                            "benign_actioned_share", "engine_events_per_s_per_core"}
     assert all(set(t) >= {"name", "value", "op", "target", "met"} and t["op"] in ("<=", ">=")
                for t in report["targets"])
+
+
+def test_monitor_overhead_quick_shape() -> None:
+    out = subprocess.run([sys.executable, str(BENCH), "--overhead", "--quick"], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["bench"] == "monitor_overhead" and report["requests"] == 2000
+    assert 0 < report["added_us_median"] <= report["added_us_p99"]
+    assert report["drain_cpu_us_per_event"] > 0
+    assert [t["name"] for t in report["targets"]] == ["added_us_per_request_p99"]
