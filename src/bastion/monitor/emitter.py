@@ -109,11 +109,11 @@ class Emitter:
             await self._publish(items)
 
     async def close(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        task, self.task = self.task, None
+        if task is not None and task.get_loop() is asyncio.get_running_loop():  # else its loop is gone
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self.task
-            self.task = None
+                await task
         with contextlib.suppress(Exception):
             async with asyncio.timeout(5):
                 await self.flush()
