@@ -174,3 +174,26 @@ def test_admin_adds_a_person_from_the_console(gateway: Running) -> None:
     r = officer.post("/console/users/add", data={"csrf": csrf_of(officer.get("/console/").text), "name": "x",
                                                  "role": "admin", "password": "x" * 20})
     assert r.status_code == 403
+
+
+def test_audit_search_by_org_reason_and_time(gateway: Running) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    for key in ("active", "suspended"):
+        httpx.post(gateway.v1 + "/chat/completions", headers={"Authorization": f"Bearer {gateway.keys[key]}"},
+                   json={"model": "demo-model", "messages": [{"role": "user", "content": "hi"}]}, timeout=10)
+    auditor = sign_in(gateway, "auditor")
+
+    def rows(**params: str) -> int:
+        page = auditor.get("/console/audit", params=params)
+        assert page.status_code == 200, page.text
+        return page.text.count('<span class="badge ')
+
+    suspended = gateway.orgs["suspended"]["id"]
+    assert rows(org=suspended) == 1
+    assert rows(reason="org_suspended") == 1
+    assert rows(org=gateway.orgs["active"]["id"], reason="org_suspended") == 0
+    assert rows(**{"from": before.strftime("%Y-%m-%dT%H:%M:%S")}) >= 2
+    assert rows(to=before.strftime("%Y-%m-%dT%H:%M:%S")) == 0
+    assert auditor.get("/console/audit", params={"from": "yesterday"}).status_code == 400

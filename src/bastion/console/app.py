@@ -329,13 +329,20 @@ class Console:
     async def audit(self, p: Page) -> Response:
         q = p.request.query_params
         org_id, reason = (q.get("org") or "").strip()[:40] or None, (q.get("reason") or "").strip()[:100] or None
-        found = await queries.decisions(self.services.engine, self.settings.scan_entries, org_id, reason, 100)
+        since_text, until_text = (q.get("from") or "").strip()[:40], (q.get("to") or "").strip()[:40]
+        try:
+            since, until = queries.parse_when(since_text), queries.parse_when(until_text)
+        except ValueError as exc:
+            raise Refused(400, "From and to are ISO 8601 times (UTC when no zone is given).") from exc
+        found = await queries.decisions(self.services.engine, self.settings.scan_entries, org_id, reason, 100,
+                                        since, until)
         checkpoint = None
         if self.services.audit is not None:
             latest = await self.services.audit.latest_checkpoint()
             checkpoint = latest[1] if latest else None
         return self.render("audit.html", p.request, p.session, {
             "found": found, "org": org_id or "", "reason": reason or "", "checkpoint": checkpoint,
+            "since": since_text, "until": until_text,
             "enabled": self.services.audit is not None, "result": q.get("result"),
             "scan": self.settings.scan_entries})
 

@@ -60,7 +60,10 @@ async def recent_records(engine: AsyncEngine, limit: int) -> list[tuple[int, dic
 
 
 async def decisions(engine: AsyncEngine, scan: int, org_id: str | None = None, reason: str | None = None,
-                    limit: int = 100) -> list[dict[str, Any]]:
+                    limit: int = 100, since: datetime | None = None,
+                    until: datetime | None = None) -> list[dict[str, Any]]:
+    """Decision records, newest first, of ``org_id``, whose reason contains ``reason``, made in
+    [``since``, ``until``) (aware datetimes)."""
     found = []
     for idx, rec in await recent_records(engine, scan):
         if rec.get("kind") != "decision":
@@ -69,11 +72,30 @@ async def decisions(engine: AsyncEngine, scan: int, org_id: str | None = None, r
             continue
         if reason and reason not in str(rec.get("reason") or ""):
             continue
+        if since is not None or until is not None:
+            at = record_time(rec)
+            if at is None or (since is not None and at < since) or (until is not None and at >= until):
+                continue
         found.append({"index": idx, **{k: rec.get(k) for k in (
             "time", "request_id", "org_id", "model", "decision", "stage", "reason", "status", "phase")}})
         if len(found) >= limit:
             break
     return found
+
+
+def record_time(rec: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(rec["time"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return None
+
+
+def parse_when(text: str) -> datetime | None:
+    """An ISO 8601 time from a form (``datetime-local`` gives no zone: read as UTC); None when empty."""
+    if not text:
+        return None
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _bucket(span_s: float) -> tuple[int, str]:
