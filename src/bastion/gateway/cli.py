@@ -138,11 +138,12 @@ def demo_upstream(host: str, port: int, models: tuple[str, ...], responder: str 
 
 @click.command()
 @click.option("--keep", is_flag=True, help="Keep the demo database under var/demo/ afterwards.")
-def demo(keep: bool) -> None:
+@click.option("--stay", is_flag=True, help="Keep the gateway (and its console) up until Enter is pressed.")
+def demo(keep: bool, stay: bool) -> None:
     """Seed a SQLite database, start the demo upstream and the gateway, drive a scenario, print it."""
     from bastion.gateway.demo import run_demo
 
-    sys.exit(run_demo(keep=keep))
+    sys.exit(run_demo(keep=keep, stay=stay))
 
 
 @click.group()

@@ -5,7 +5,8 @@ loopback, drives a short scenario with the official ``openai`` client and prints
 and why. It also onboards an org through denied-party screening against a small DEMO list (made
 up, not a real sanctions list), then "publishes" a list update naming that org: the re-screen
 suspends it and its next request is refused. Exit status 0 means every step got the decision it
-should have.
+should have. A console officer with a password made for this run is printed with the console's URL;
+``--stay`` keeps the gateway up (until Enter or end of input) so the console can be opened.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +78,23 @@ async def seed(settings: Settings) -> dict[str, str]:
     finally:
         await engine.dispose()
     return keys
+
+
+DEMO_CONSOLE_USER = "demo-officer"
+
+
+async def add_console_user(settings: Settings) -> str:
+    """A console officer for this run; its password is random per run and printed once, never stored."""
+    from bastion.console.people import People
+    from bastion.store.db import create_engine
+
+    password = secrets.token_urlsafe(18)
+    engine = create_engine(settings.store.url)
+    try:
+        await People(engine, settings.console).add(DEMO_CONSOLE_USER, "officer", password)
+    finally:
+        await engine.dispose()
+    return password
 
 
 def drive(base_url: str, keys: dict[str, str], settings: Settings) -> list[Step]:
@@ -176,7 +195,7 @@ def report(steps: list[Step]) -> None:
     Console(width=max(Console().width, 140)).print(table)
 
 
-def run_demo(keep: bool = False) -> int:
+def run_demo(keep: bool = False, stay: bool = False) -> int:
     from bastion.gateway.app import create_app
     from bastion.gateway.demo_upstream import DemoUpstream
     from bastion.gateway.server import BackgroundServer
@@ -189,10 +208,15 @@ def run_demo(keep: bool = False) -> int:
         with BackgroundServer(DemoUpstream()) as upstream_url:
             settings = demo_settings(workdir / "bastion.db", upstream_url)
             keys = asyncio.run(seed(settings))
+            password = asyncio.run(add_console_user(settings))
             with BackgroundServer(create_app(settings)) as gateway_url:
                 print(f"demo upstream (DEMO, not a model) at {upstream_url}; gateway at {gateway_url}; "
                       f"database {workdir / 'bastion.db'}")
                 steps = drive(gateway_url, keys, settings)
+                print(f"console: {gateway_url}/console/ user {DEMO_CONSOLE_USER} password {password}", flush=True)
+                if stay:
+                    print("the gateway stays up for the console: press Enter to stop", flush=True)
+                    sys.stdin.readline()
         report(steps)
         # the gateway has shut down and signed its last checkpoint: check the whole log as an auditor would
         audit_line = verify_audit(settings)
