@@ -131,8 +131,19 @@ class Console:
             Route("/console/audit/verify", bound(Console.verify), methods=["POST"]),
             Route("/console/users", bound(Console.users)),
             Route("/console/users/add", bound(Console.add_user), methods=["POST"]),
+            *self.extra_routes(bound),
             Mount("/console/static", StaticFiles(directory=STATIC), name="static"),
         ])
+
+    @staticmethod
+    def extra_routes(bound: Callable[[Any], Callable[[Request], Awaitable[Response]]]) -> list[Route]:
+        """Pages kept in their own modules (imported here: they import this one)."""
+        from bastion.console import monitor_page
+
+        return [
+            Route("/console/monitor", bound(monitor_page.cases)),
+            Route("/console/monitor/{case_id}", bound(monitor_page.decide), methods=["POST"]),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def with_headers(message: Message) -> None:
