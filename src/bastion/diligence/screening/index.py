@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bastion.diligence.screening.model import ListEntry
-from bastion.diligence.screening.names import PARTICLES, normalise, phonetic, skeleton
+from bastion.diligence.screening.names import ARTICLES, PARTICLES, normalise, phonetic, skeleton
 from bastion.diligence.screening.romanise import chinese_key, is_chinese, is_korean, korean_key
 
 IntArray = npt.NDArray[np.int32]
@@ -193,6 +193,8 @@ class ScreeningIndex:
         for toks in renderings:
             # adjacent tokens written as one ("Jin Ping" / "Jinping") count only when spelt exactly so
             grams = [(t, False) for t in toks] + [(a + b, True) for a, b in itertools.pairwise(toks)]
+            # a name with its article written apart ("Abd al Karim") against one written joined
+            grams += [(a + b + c, True) for a, b, c in zip(toks, toks[1:], toks[2:], strict=False) if b in ARTICLES]
             for tok, merged in grams:
                 particle = 0.25 if tok in PARTICLES or len(tok) == 1 else 1.0
                 found_ids: list[IntArray] = []
@@ -255,7 +257,8 @@ class ScreeningIndex:
 
     def _merged_evidence(self, tok: str, abjad: bool) -> list[tuple[IntArray, float]]:
         """Two adjacent tokens written as one: the exact spelling, or (without vowels) the skeleton."""
-        keys = [(self._phonetic, phonetic(tok))] + ([(self._skeletons, skeleton(tok, abjad))] if abjad else [])
+        keys = [(self._phonetic, phonetic(tok))] + ([(self._skeletons, skeleton(tok, abjad))]
+                                                   if abjad or len(skeleton(tok)) >= 5 else [])
         return [(found, 1.0) for postings, key in keys if (found := postings.get(key)) is not None
                 and len(key) >= 3]
 

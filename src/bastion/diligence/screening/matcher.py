@@ -41,6 +41,7 @@ EXTRA_SUBJECT_TOKEN = 0.12
 # the list marks the surname (OFAC's capitals), no surname word paired and the subject brings a word
 # of its own in its place, the name scores at most this. Chosen on the validation split.
 SURNAME_REPLACED_CAP = 0.8
+JOIN_SKELETON_MIN = 5
 FULL_NAME_WORDS = 2  # a listed name shorter than this (besides particles) is no full name: "Abu Yahya"
 
 
@@ -120,12 +121,16 @@ def _join_split_tokens(these: tuple[str, ...], other: tuple[str, ...]) -> tuple[
     if len(these) < 2 or set(other) <= set(these):  # nothing the other side writes as one
         return these
     wanted = {phonetic(t) for t in other if len(t) >= 4}
+    # ... or with the article spelt another way: "Abd al Karim" / "Abdulkarim", "Jamal al Din" /
+    # "Jamaleddine" (the same consonants, at least five of them)
+    wanted_skeletons = {sk for t in other if len(t) >= 7 and len(sk := skeleton(t)) >= JOIN_SKELETON_MIN}
     out = list(these)
     i = 0
     while i < len(out) - 1:
         for span in (3, 2):
             joined = "".join(out[i:i + span])
-            if i + span <= len(out) and phonetic(joined) in wanted:
+            if i + span <= len(out) and (phonetic(joined) in wanted or (
+                    span == 3 and out[i + 1] in ARTICLES and skeleton(joined) in wanted_skeletons)):
                 out[i:i + span] = [joined]
                 break
         i += 1
