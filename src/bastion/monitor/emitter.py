@@ -3,8 +3,8 @@
 ``offer`` runs on the request path, after the decision's audit record is durable. It copies a few
 fields off the request context into a bounded queue and returns; it never awaits and never raises
 (a full queue drops the event and counts it in ``bastion_monitor_dropped_total``). A background
-task drains the queue in batches: it fingerprints the prompts (in a thread, so the event loop is not
-held for a batch), drops the text, and hands the events to a sink: a Redis Stream, or the in-process
+task drains the queue in batches: it fingerprints the prompts (on the event loop, one at a time, yielding
+between them), drops the text, and hands the events to a sink: a Redis Stream, or the in-process
 engine. A sink that fails loses that batch (counted), never a request.
 """
 
@@ -92,8 +92,12 @@ class Emitter:
 
     async def _publish(self, items: list[Captured]) -> None:
         try:
-            fp = self.fingerprinter
-            events = await asyncio.to_thread(lambda: [to_event(c, fp) for c in items])
+            # On the loop, one event at a time, yielding between them: a thread would hold the GIL for
+            # whole batches and every request would wait out switch intervals (5 ms each) to run again.
+            events = []
+            for c in items:
+                events.append(to_event(c, self.fingerprinter))
+                await asyncio.sleep(0)
             await self.sink.publish(events)
             EVENTS.inc(len(events))
         except Exception as exc:
