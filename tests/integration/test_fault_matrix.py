@@ -91,17 +91,9 @@ class HangingRelay(CuttableRelay):
         self.flowing = threading.Event()
         self.flowing.set()
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                while not self.flowing.is_set():
-                    await asyncio.sleep(0.01)
-                writer.write(data)
-                await writer.drain()
-        except ConnectionError:
-            pass
-        finally:
-            writer.close()
+    async def _hold(self) -> None:
+        while not self.flowing.is_set():
+            await asyncio.sleep(0.01)
 
 
 def test_redis_hung_fails_closed_within_the_stage_timeout(sqlite_url: str) -> None:

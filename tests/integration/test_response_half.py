@@ -35,12 +35,16 @@ class CuttableRelay:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                await self._hold()
                 writer.write(data)
                 await writer.drain()
         except ConnectionError:
             pass
         finally:
             writer.close()
+
+    async def _hold(self) -> None:
+        """Called before each chunk is forwarded; a subclass may hold the flow here."""
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection(*self.target)
