@@ -115,7 +115,7 @@ def test_monitor_case_decided_by_an_officer(browser: Any, gw: Running, case_ids:
 
 def test_pages_are_labelled(browser: Any, gw: Running, case_ids: list[str]) -> None:
     page = sign_in(browser, gw, "officer")
-    for path in ("/console/monitor",):
+    for path in ("/console/monitor",):  # the policy page: see test_policy_labelled
         page.goto(gw.url + path)
         unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select')]
             .filter(e => !(e.id && document.querySelector('label[for="' + e.id + '"]')))
@@ -124,3 +124,79 @@ def test_pages_are_labelled(browser: Any, gw: Running, case_ids: list[str]) -> N
         assert page.locator("main h1").count() == 1
 
 
+
+
+def _request_id(gw: Running) -> str:
+    import httpx
+
+    r = httpx.post(gw.v1 + "/chat/completions", headers={"authorization": f"Bearer {gw.keys['active']}"},
+                   json={"model": "demo-model", "messages": [{"role": "user", "content": "hello"}]}, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.headers["x-request-id"]
+
+
+def test_policy_roles(browser: Any, gw: Running) -> None:
+    officer = sign_in(browser, gw, "officer")
+    assert officer.goto(gw.url + "/console/policy").status == 403
+    assert officer.get_by_role("link", name="Policy").count() == 0
+    auditor = sign_in(browser, gw, "auditor")
+    assert auditor.goto(gw.url + "/console/policy").status == 200
+    assert auditor.get_by_role("button", name="Reload the pack").count() == 0
+    csrf = auditor.locator("input[name=csrf]").first.get_attribute("value")
+    r = auditor.context.request.post(gw.url + "/console/policy/reload", form={"csrf": csrf})
+    assert r.status == 403
+    r = auditor.context.request.post(gw.url + "/console/policy/validate", form={})
+    assert r.status == 403  # no CSRF token
+    assert not [x for x in records(gw.settings.store.url) if str(x.get("action", "")).startswith("policy.reload")]
+
+
+def test_policy_pack_validate_explain_and_try(browser: Any, gw: Running) -> None:
+    request_id = _request_id(gw)
+    page = sign_in(browser, gw, "auditor")
+    page.get_by_role("link", name="Policy").click()
+    assert "access.baseline" in page.locator("#policies").inner_text()
+    assert "permit(" in page.locator("#policy-text").text_content()
+    digest = page.locator("#pack-digest").inner_text()
+    page.get_by_role("button", name="Validate the configured pack").click()
+    assert page.locator("#policy-result").inner_text().startswith("OK:")
+    assert digest in page.locator("#policy-result").inner_text()
+    page.get_by_label("Request id").fill(request_id)
+    page.get_by_role("button", name="Explain").click()
+    explained = page.locator("article.explained").first.inner_text()
+    assert "allow" in explained and "access.baseline" in explained and "permit" in explained
+    page.get_by_label("Request id").fill("req_does_not_exist")
+    page.get_by_role("button", name="Explain").click()
+    assert "No decision" in page.locator("#explain-none").inner_text()
+    page.get_by_label("Tier", exact=True).select_option("1")
+    page.get_by_label("Org country").fill("GB")
+    page.get_by_label("Request country").fill("KP")
+    page.get_by_label("Model").select_option("demo-model")
+    page.get_by_label("Declared use").fill("customer support")
+    page.get_by_role("button", name="Decide").click()
+    result = page.locator("#try-result").inner_text()
+    assert result.startswith("DENY") and "restricted jurisdictions" in result
+    page.get_by_label("Request country").fill("GB")
+    page.get_by_role("button", name="Decide").click()
+    assert page.locator("#try-result").inner_text().startswith("ALLOW: allowed by access.baseline")
+    assert page.goto(gw.url + "/console/policy?model=demo-model&tier=9").status == 400
+    page.goto(gw.url + "/console/policy?request=" + request_id)
+    shot(page, "policy")
+
+
+def test_policy_reload_by_an_admin_is_audited(browser: Any, gw: Running) -> None:
+    page = sign_in(browser, gw, "admin")
+    page.goto(gw.url + "/console/policy")
+    page.get_by_role("button", name="Reload the pack").click()
+    assert page.locator("#policy-result").inner_text().startswith("Reloaded:")
+    reloaded = [x for x in records(gw.settings.store.url) if x.get("action") == "policy.reloaded"]
+    assert reloaded and reloaded[-1]["actor"] == "console:admin"
+
+
+def test_policy_labelled(browser: Any, gw: Running) -> None:
+    page = sign_in(browser, gw, "admin")
+    page.goto(gw.url + "/console/policy?model=demo-model&tier=2")
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select')]
+        .filter(e => !(e.id && document.querySelector('label[for="' + e.id + '"]')))
+        .map(e => e.name)""")
+    assert unlabelled == []
+    assert page.locator("main h1").count() == 1

@@ -138,11 +138,14 @@ class Console:
     @staticmethod
     def extra_routes(bound: Callable[[Any], Callable[[Request], Awaitable[Response]]]) -> list[Route]:
         """Pages kept in their own modules (imported here: they import this one)."""
-        from bastion.console import monitor_page
+        from bastion.console import monitor_page, policy_page
 
         return [
             Route("/console/monitor", bound(monitor_page.cases)),
             Route("/console/monitor/{case_id}", bound(monitor_page.decide), methods=["POST"]),
+            Route("/console/policy", bound(policy_page.policy)),
+            Route("/console/policy/validate", bound(policy_page.validate), methods=["POST"]),
+            Route("/console/policy/reload", bound(policy_page.reload), methods=["POST"]),
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
