@@ -246,7 +246,7 @@ class Console:
         data = queries.overview(records)
         open_hits = 0
         if self.services.diligence is not None:
-            open_hits = len(await self.services.diligence.kyc.hits(status="open", limit=10_000))
+            open_hits = await queries.count_hits(self.services.engine)
         return self.render("overview.html", p.request, p.session, {
             "data": data, "open_hits": open_hits, "scanned": len(records)})
 
@@ -320,10 +320,20 @@ class Console:
     @page("officer", "auditor")
     async def screening(self, p: Page) -> Response:
         dil = self.services.diligence
-        hits = [] if dil is None else await dil.kyc.hits(status="open", limit=self.settings.page_size)
+        f, page_no, query = _hit_filter(p.request)
+        size = self.settings.page_size
+        hits: list[dict[str, Any]] = []
+        total, lists = 0, []
+        if dil is not None:
+            hits, total = await queries.list_hits(self.services.engine, f, page_no, size)
+            lists = await queries.hit_lists(self.services.engine)
+        prev_url = f"?{urlencode({**query, 'page': page_no - 1})}" if page_no > 0 else None
+        next_url = f"?{urlencode({**query, 'page': page_no + 1})}" if (page_no + 1) * size < total else None
         return self.render("screening.html", p.request, p.session, {
-            "hits": hits, "enabled": dil is not None, "may_act": p.person.role == "officer",
-            "done": p.request.query_params.get("done")})
+            "hits": hits, "enabled": dil is not None, "may_act": p.person.role == "officer" and f.status == "open",
+            "done": p.request.query_params.get("done"), "filter": f, "query": query, "total": total,
+            "page_no": page_no, "pages": max(1, -(-total // size)), "prev_url": prev_url, "next_url": next_url,
+            "lists": lists, "statuses": queries.HIT_STATUSES})
 
     @page("officer")
     async def decide_hit(self, p: Page) -> Response:
@@ -391,6 +401,37 @@ class Console:
             raise Refused(400, str(exc)) from exc
         await self.record(p, "console.user_added", {"user": person.name, "role": person.role})
         return RedirectResponse("/console/users?" + urlencode({"done": person.name}), 303)
+
+
+def _hit_filter(request: Request) -> tuple[queries.HitFilter, int, dict[str, str]]:
+    """The review queue's filters from the query string (400 on a bad one), the page, and the
+    non-empty filters again for the pager's links."""
+    q = request.query_params
+    status = q.get("status") or "open"
+    if status not in queries.HIT_STATUSES:
+        raise Refused(400, "Unknown status filter.")
+    list_id = (q.get("list") or "").strip()[:64] or None
+    country = (q.get("country") or "").strip().upper() or None
+    if country is not None and (len(country) != 2 or not country.isalpha()):
+        raise Refused(400, "The country filter is a two-letter ISO code.")
+    scores: list[float | None] = []
+    for key in ("min_score", "max_score"):
+        text = (q.get(key) or "").strip()
+        try:
+            value = float(text) if text else None
+        except ValueError as exc:
+            raise Refused(400, "Scores are numbers from 0 to 1.") from exc
+        if value is not None and not 0.0 <= value <= 1.0:
+            raise Refused(400, "Scores are numbers from 0 to 1.")
+        scores.append(value)
+    try:
+        page_no = max(0, int(q.get("page") or 0))
+    except ValueError as exc:
+        raise Refused(400, "The page is a number.") from exc
+    query = {k: v for k, v in {"status": status if status != "open" else "", "list": list_id or "",
+                               "country": country or "", "min_score": q.get("min_score", "").strip(),
+                               "max_score": q.get("max_score", "").strip()}.items() if v}
+    return queries.HitFilter(status, list_id, country, scores[0], scores[1]), page_no, query
 
 
 def create_console_app(services: Services) -> Console:

@@ -16,9 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bastion.audit.tables import audit_entries
+from bastion.diligence.tables import screening_hits
 from bastion.store.schema import orgs
 
 ORG_STATUSES = ("pending", "active", "suspended", "closed")
+HIT_STATUSES = ("open", "true_match", "false_positive")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,50 @@ async def list_orgs(engine: AsyncEngine, f: OrgFilter, page: int, size: int) -> 
         rows = [dict(r) for r in (await conn.execute(q)).mappings()]
         total = (await conn.execute(select(func.count()).select_from(orgs).where(*where))).scalar_one()
     return rows, int(total)
+
+
+@dataclass(frozen=True, slots=True)
+class HitFilter:
+    status: str = "open"
+    list_id: str | None = None
+    country: str | None = None  # the org's country
+    min_score: float | None = None
+    max_score: float | None = None
+
+
+async def list_hits(engine: AsyncEngine, f: HitFilter, page: int, size: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of screening hits matching ``f`` (oldest first: the queue is worked in arrival order),
+    with their org's name and country, and how many match in all. Filters combine (AND)."""
+    h = screening_hits.c
+    where = [h.status == f.status]
+    if f.list_id:
+        where.append(h.list_id == f.list_id)
+    if f.country:
+        where.append(orgs.c.country == f.country.upper())
+    if f.min_score is not None:
+        where.append(h.score >= f.min_score)
+    if f.max_score is not None:
+        where.append(h.score <= f.max_score)
+    joined = screening_hits.join(orgs, orgs.c.id == h.org_id)
+    q = (select(screening_hits, orgs.c.name.label("org_name"), orgs.c.country.label("org_country"))
+         .select_from(joined).where(*where).order_by(h.created_at, h.id).limit(size).offset(page * size))
+    async with engine.connect() as conn:
+        rows = [dict(r) for r in (await conn.execute(q)).mappings()]
+        total = (await conn.execute(select(func.count()).select_from(joined).where(*where))).scalar_one()
+    return rows, int(total)
+
+
+async def hit_lists(engine: AsyncEngine) -> list[str]:
+    """The list ids that have hits, for the queue's list filter."""
+    async with engine.connect() as conn:
+        return [str(r[0]) for r in await conn.execute(
+            select(screening_hits.c.list_id).distinct().order_by(screening_hits.c.list_id))]
+
+
+async def count_hits(engine: AsyncEngine, status: str = "open") -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(screening_hits)
+                                       .where(screening_hits.c.status == status))).scalar_one())
 
 
 async def recent_records(engine: AsyncEngine, limit: int) -> list[tuple[int, dict[str, Any]]]:
