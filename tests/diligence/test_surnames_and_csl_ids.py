@@ -113,3 +113,12 @@ def test_article_written_apart_or_joined() -> None:
     assert m.screen(Subject("Hassan JAMALEDDINE", "person")).hits[0].entity_id == "2"
     # other consonants stay apart: "Abd al Rahim" is not "Abdulkarim"
     assert m.screen(Subject("ABD-AL-RAHIM GROUP", "organization")).decision == "clear"
+
+
+def test_arabic_script_tsh_is_ch() -> None:
+    # Arabic script writes "ch" as تش ("tsh"); before, its consonants never met those of Chen or Chipo
+    m = Matcher(ScreeningIndex([ListEntry("t", "1", "person", ["Eric CHEN"]),
+                                ListEntry("t", "2", "person", ["Ruth Chipo MURERWA"]),
+                                ListEntry("t", "3", "person", ["Eric TASHAN"])]))
+    hits = m.screen(Subject("اريك تشن", "person")).hits
+    assert hits and hits[0].entity_id == "1"

@@ -216,6 +216,8 @@ def skeleton(token: str, abjad: bool = False) -> str:
     such a script, ``w`` after the first letter stands for a long u/o and is dropped too (``y`` for a
     long i/e already is)."""
     if abjad:
+        # Arabic script has no "ch" and writes it تش, which transliterates as "tsh": Chen / تشن
+        token = token.replace("tsh", "ch")
         token = token[:1] + token[1:].replace("w", "")
     out: list[str] = []
     for ch in phonetic(token).translate(_SKELETON):
