@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -200,3 +201,77 @@ def test_policy_labelled(browser: Any, gw: Running) -> None:
         .map(e => e.name)""")
     assert unlabelled == []
     assert page.locator("main h1").count() == 1
+
+
+def _make_reports(tmp: Path) -> tuple[Path, Path]:
+    """Two real signed reports by `bastion redteam run` against the planted upstream; one then tampered."""
+    from bastion.gateway.demo_upstream import DemoUpstream
+    from bastion.gateway.server import BackgroundServer
+    from bastion.redteam.keys import pub_path
+    from tests.redteam.conftest import invoke, no_audit_config
+    from tests.redteam.planted import responder, write_suites
+
+    root, key = tmp / "reports", tmp / "signing.key"
+    harmful, benign = write_suites(tmp / "suites")
+    with BackgroundServer(DemoUpstream(responder)) as url:
+        for name in ("weekly-1", "tampered"):
+            result = invoke("redteam", "run", "--target", url + "/v1", "--model", "demo-model", "--suite",
+                            str(harmful), "--suite", str(benign), "--out", str(root / name), "--signing-key",
+                            str(key), "--no-progress", "--judge", "refusal", "--transform", "none",
+                            config=no_audit_config(tmp))
+            assert result.exit_code == 0, result.output
+    data = (root / "tampered" / "report.json").read_bytes()
+    (root / "tampered" / "report.json").write_bytes(data.replace(b'"demo-model"', b'"demo-modem"', 1))
+    return root, pub_path(key)
+
+
+@pytest.fixture(scope="module")
+def rgw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running, Path]]:
+    """A gateway whose console lists the two reports and pins their signer's public key."""
+    tmp = tmp_path_factory.mktemp("reports")
+    root, public = in_thread(_make_reports, tmp)
+    for running in console_gateway(tmp / "gw", reports_dir=str(root), report_public_key=str(public)):
+        yield running, root
+
+
+def test_reports_roles(browser: Any, rgw: tuple[Running, Path]) -> None:
+    gw, _ = rgw
+    officer = sign_in(browser, gw, "officer")
+    assert officer.get_by_role("link", name="Red-team reports").count() == 0
+    for path in ("/console/reports", "/console/reports/weekly-1/html"):
+        assert officer.goto(gw.url + path).status == 403, path
+    officer.goto(gw.url + "/console/")
+    csrf = officer.locator("input[name=csrf]").first.get_attribute("value")
+    assert officer.context.request.post(gw.url + "/console/reports/weekly-1/verify", form={"csrf": csrf}).status == 403
+    auditor = sign_in(browser, gw, "auditor")
+    assert auditor.context.request.post(gw.url + "/console/reports/weekly-1/verify", form={}).status == 403
+    for path in ("/console/reports/..%2Fgw/html", "/console/reports/nope/html", "/console/reports/.hidden/html"):
+        assert auditor.goto(gw.url + path).status == 404, path
+    admin = sign_in(browser, gw, "admin")
+    assert admin.goto(gw.url + "/console/reports").status == 200
+
+
+def test_reports_list_open_and_verify(browser: Any, rgw: tuple[Running, Path]) -> None:
+    gw, _ = rgw
+    page = sign_in(browser, gw, "auditor")
+    page.get_by_role("link", name="Red-team reports").click()
+    rows = page.locator("#reports tbody tr")
+    assert rows.count() == 2
+    page.get_by_role("button", name="Verify the signature of weekly-1").click()
+    result = page.locator("#report-result").inner_text()
+    assert result.startswith("weekly-1: OK:") and "configured signer's key" in result
+    shot(page, "reports")
+    page.get_by_role("button", name="Verify the signature of tampered").click()
+    assert "FAILED: signature does not verify" in page.locator("#report-result").inner_text()
+    assert page.locator("#report-result").get_attribute("class") == "error"
+    done = [x for x in records(gw.settings.store.url) if x.get("action") == "redteam.report_verified"]
+    assert [(d["actor"], d["details"]["report"], d["details"]["ok"]) for d in done[-2:]] == [
+        ("console:auditor", "weekly-1", True), ("console:auditor", "tampered", False)]
+    with page.expect_navigation():
+        page.get_by_role("link", name="weekly-1").click()
+    response = page.goto(gw.url + "/console/reports/weekly-1/html")
+    assert response.status == 200
+    csp = response.headers["content-security-policy"]
+    assert "sandbox" in csp and "script-src" not in csp and csp.count("default-src") == 1
+    assert page.locator("h1").count() >= 1
+    shot(page, "report-html")

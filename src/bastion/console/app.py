@@ -138,7 +138,7 @@ class Console:
     @staticmethod
     def extra_routes(bound: Callable[[Any], Callable[[Request], Awaitable[Response]]]) -> list[Route]:
         """Pages kept in their own modules (imported here: they import this one)."""
-        from bastion.console import monitor_page, policy_page
+        from bastion.console import monitor_page, policy_page, reports_page
 
         return [
             Route("/console/monitor", bound(monitor_page.cases)),
@@ -146,12 +146,17 @@ class Console:
             Route("/console/policy", bound(policy_page.policy)),
             Route("/console/policy/validate", bound(policy_page.validate), methods=["POST"]),
             Route("/console/policy/reload", bound(policy_page.reload), methods=["POST"]),
+            Route("/console/reports", bound(reports_page.reports)),
+            Route("/console/reports/{name}/html", bound(reports_page.report_html)),
+            Route("/console/reports/{name}/verify", bound(reports_page.verify), methods=["POST"]),
         ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                own = {k for k, _ in message.get("headers", [])}
+                # A page may set a stricter header of its own (the sandboxed red-team report's CSP).
+                message["headers"] = [*message.get("headers", []), *(h for h in SECURITY_HEADERS if h[0] not in own)]
             await send(message)
 
         await self.app(scope, receive, with_headers)

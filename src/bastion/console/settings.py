@@ -25,3 +25,9 @@ class ConsoleSettings(BaseModel):
     # Pages that read decisions scan at most this many of the newest audit entries.
     scan_entries: int = Field(20_000, ge=100)
     page_size: int = Field(50, ge=1, le=500)
+    # Red-team reports page: each folder under this one that holds a report.json (as written by
+    # `bastion redteam run --out`) is listed. Signatures are checked against this public key (PEM file
+    # or base64 of the raw key); without it, against <redteam.signing_key_file>.pub.pem when that
+    # exists, else only against the key embedded in the report (integrity, not who signed).
+    reports_dir: str = "var/redteam/reports"
+    report_public_key: str | None = None
