@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bastion.console import queries
+from bastion.console import decision_index, queries
 from bastion.console.people import People, PeopleError, Person, Session, same_token
 from bastion.gateway.asgi import Message, Receive, Scope, Send
 from bastion.services import Services
@@ -247,13 +247,13 @@ class Console:
     # -- pages ----------------------------------------------------------------------------------
     @page(*ALL)
     async def overview(self, p: Page) -> Response:
-        records = await queries.recent_records(self.services.engine, self.settings.scan_entries)
-        data = queries.overview(records)
+        behind = await decision_index.catch_up(self.services.engine, self.settings.index_batch)
+        data = await decision_index.overview(self.services.engine, self.settings.overview_window_s)
         open_hits = 0
         if self.services.diligence is not None:
             open_hits = await queries.count_hits(self.services.engine)
         return self.render("overview.html", p.request, p.session, {
-            "data": data, "open_hits": open_hits, "scanned": len(records)})
+            "data": data, "open_hits": open_hits, "behind": behind, "window_h": self.settings.overview_window_s / 3600})
 
     @page(*ALL)
     async def orgs(self, p: Page) -> Response:
@@ -299,7 +299,8 @@ class Console:
             owners = await dil.kyc.owners(org_id)
             transitions = await dil.kyc.transitions(org_id)
             hits = await dil.kyc.hits(org_id=org_id, limit=50)
-        recent = await queries.decisions(self.services.engine, self.settings.scan_entries, org_id=org_id, limit=20)
+        await decision_index.catch_up(self.services.engine, self.settings.index_batch)
+        recent = await decision_index.search(self.services.engine, org_id=org_id, limit=20)
         return self.render("org.html", p.request, p.session, {
             "org": org, "keys": keys, "profile": profile, "owners": owners, "transitions": transitions,
             "hits": hits, "decisions": recent, "may_act": p.person.role in ("officer", "admin"),
@@ -363,8 +364,8 @@ class Console:
             since, until = queries.parse_when(since_text), queries.parse_when(until_text)
         except ValueError as exc:
             raise Refused(400, "From and to are ISO 8601 times (UTC when no zone is given).") from exc
-        found = await queries.decisions(self.services.engine, self.settings.scan_entries, org_id, reason, 100,
-                                        since, until)
+        behind = await decision_index.catch_up(self.services.engine, self.settings.index_batch)
+        found = await decision_index.search(self.services.engine, org_id, reason, 100, since, until)
         checkpoint = None
         if self.services.audit is not None:
             latest = await self.services.audit.latest_checkpoint()
@@ -373,7 +374,7 @@ class Console:
             "found": found, "org": org_id or "", "reason": reason or "", "checkpoint": checkpoint,
             "since": since_text, "until": until_text,
             "enabled": self.services.audit is not None, "result": q.get("result"),
-            "scan": self.settings.scan_entries})
+            "behind": behind})
 
     @page("auditor")
     async def verify(self, p: Page) -> Response:

@@ -25,6 +25,11 @@ class ConsoleSettings(BaseModel):
     # Pages that read decisions scan at most this many of the newest audit entries.
     scan_entries: int = Field(20_000, ge=100)
     page_size: int = Field(50, ge=1, le=500)
+    # Decision views read an index of the audit log's decision records; a page view first indexes at
+    # most this many new audit entries (the rest on the next views), so a burst never stalls a page.
+    index_batch: int = Field(5_000, ge=100)
+    # The overview charts the decisions of this last span of time.
+    overview_window_s: int = Field(24 * 3600, ge=60)
     # Red-team reports page: each folder under this one that holds a report.json (as written by
     # `bastion redteam run --out`) is listed. Signatures are checked against this public key (PEM file
     # or base64 of the raw key); without it, against <redteam.signing_key_file>.pub.pem when that

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String, Table
 
 from bastion.store.schema import metadata
 
@@ -38,3 +38,33 @@ console_login_failures = Table(
 )
 
 Index("ix_console_login_failures_name_address", console_login_failures.c.name, console_login_failures.c.address)
+
+# A derived index of the audit log's decision records (bastion.console.decision_index).
+console_decisions = Table(
+    "console_decisions",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),  # the audit leaf's index
+    Column("ts", Float, nullable=False),  # the record's time, epoch seconds UTC (compares on every dialect)
+    Column("org_id", String(40)),
+    Column("request_id", String(64)),
+    Column("model", String(200)),
+    Column("decision", String(16), nullable=False),
+    Column("stage", String(64)),
+    Column("reason", String(200)),
+    Column("status", Integer),
+    Column("phase", String(16)),
+    # One record per request counts in the charts: a refusal's ``decision``, an allowed request's
+    # ``intent``; the ``close`` record repeats the outcome.
+    Column("counted", Boolean, nullable=False),
+)
+Index("ix_console_decisions_org_idx", console_decisions.c.org_id, console_decisions.c.idx)
+Index("ix_console_decisions_reason_idx", console_decisions.c.reason, console_decisions.c.idx)
+Index("ix_console_decisions_ts", console_decisions.c.ts)
+
+# The next audit index to read.
+console_index_state = Table(
+    "console_index_state",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("upto", BigInteger, nullable=False),
+)
