@@ -222,6 +222,8 @@ def _make_reports(tmp: Path) -> tuple[Path, Path]:
             assert result.exit_code == 0, result.output
     data = (root / "tampered" / "report.json").read_bytes()
     (root / "tampered" / "report.json").write_bytes(data.replace(b'"demo-model"', b'"demo-modem"', 1))
+    (root / "broken").mkdir()
+    (root / "broken" / "report.json").write_text("{}")  # not a report: an error row, and verify fails
     return root, pub_path(key)
 
 
@@ -256,7 +258,10 @@ def test_reports_list_open_and_verify(browser: Any, rgw: tuple[Running, Path]) -
     page = sign_in(browser, gw, "auditor")
     page.get_by_role("link", name="Red-team reports").click()
     rows = page.locator("#reports tbody tr")
-    assert rows.count() == 2
+    assert rows.count() == 3
+    assert "not a red-team report" in rows.filter(has_text="broken").inner_text()
+    page.get_by_role("button", name="Verify the signature of broken").click()
+    assert page.locator("#report-result").inner_text().startswith("broken: FAILED: cannot read the signature")
     page.get_by_role("button", name="Verify the signature of weekly-1").click()
     result = page.locator("#report-result").inner_text()
     assert result.startswith("weekly-1: OK:") and "configured signer's key" in result

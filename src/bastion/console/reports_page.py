@@ -60,14 +60,21 @@ def _summary(folder: Path) -> dict[str, Any]:
             "attempts": (metrics.get("attempts") or {}).get("total"), "asr": asr.get("rate")}
 
 
+def _listing(console: Console, verified: dict[str, Any] | None) -> dict[str, Any]:
+    root = _root(console)
+    try:
+        folders = sorted(d for d in root.iterdir() if d.is_dir() and NAME.fullmatch(d.name)
+                         and (d / REPORT).is_file()) if root.is_dir() else []
+        error = None
+    except OSError as exc:  # an unreadable folder is a message on the page, not a 500
+        folders, error = [], f"cannot read {root}: {exc.strerror or exc}"
+    return {"reports": [_summary(d) for d in folders], "root": str(root), "pinned": _signer(console) is not None,
+            "verified": verified, "error": error}
+
+
 @page("auditor", "admin")
 async def reports(console: Console, p: Page) -> Response:
-    root = _root(console)
-    folders = sorted((d for d in root.iterdir() if d.is_dir() and NAME.fullmatch(d.name) and (d / REPORT).is_file()),
-                     key=lambda d: d.name) if root.is_dir() else []
-    return console.render("reports.html", p.request, p.session, {
-        "reports": [_summary(d) for d in folders], "root": str(root), "pinned": _signer(console) is not None,
-        "verified": None})
+    return console.render("reports.html", p.request, p.session, _listing(console, None))
 
 
 @page("auditor", "admin")
@@ -95,8 +102,4 @@ async def verify(console: Console, p: Page) -> Response:
         result = {"ok": False, "name": folder.name, "line": f"FAILED: {exc}"}
         details = {"report": folder.name, "ok": False, "error": str(exc)[:500]}
     await console.record(p, "redteam.report_verified", details)
-    root = _root(console)
-    folders = sorted(d for d in root.iterdir() if d.is_dir() and NAME.fullmatch(d.name) and (d / REPORT).is_file())
-    return console.render("reports.html", p.request, p.session, {
-        "reports": [_summary(d) for d in folders], "root": str(root), "pinned": signer is not None,
-        "verified": result})
+    return console.render("reports.html", p.request, p.session, _listing(console, result))
