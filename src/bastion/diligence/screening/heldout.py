@@ -503,7 +503,7 @@ def _near_word_table(words: set[str]) -> dict[str, list[str]]:
     from rapidfuzz import process
 
     by_start: dict[tuple[str, int], list[str]] = {}
-    for w in words:
+    for w in sorted(words):  # a set's order changes with the hash seed: the cases must not
         if len(w) >= 5 and w.isalpha():
             by_start.setdefault((w[0], len(w)), []).append(w)
     out: dict[str, list[str]] = {}
