@@ -57,12 +57,14 @@ def test_catch_up_and_views(tmp_path: Path) -> None:
                 assert got[key] == want[key], key
             assert sorted(got["reasons"]) == sorted(want["reasons"])
             for args in ({"org_id": "org_1"}, {"reason": "rate_limited"},
-                         {"org_id": "org_0", "reason": "org_suspended"},
+                         {"org_id": "org_0", "reason": "org_suspended"}, {"reason": "_"}, {"reason": "limit"},
                          {"since": now - timedelta(minutes=30), "until": now - timedelta(minutes=10)}):
                 old = await queries.decisions(engine, 10_000, limit=100, **args)  # type: ignore[arg-type]
                 new = await decision_index.search(engine, limit=100, **args)  # type: ignore[arg-type]
                 assert [r["index"] for r in new] == [r["index"] for r in old] and new, args
                 assert new[0]["time"].endswith("Z") and new[0]["org_id"] == old[0]["org_id"]
+            assert await decision_index.search(engine, reason="no such reason") == []
+            assert await decision_index.reason_codes(engine) == ["org_suspended", "rate_limited"]
         finally:
             await engine.dispose()
 
