@@ -58,12 +58,19 @@ def test_catch_up_and_views(tmp_path: Path) -> None:
             assert sorted(got["reasons"]) == sorted(want["reasons"])
             for args in ({"org_id": "org_1"}, {"reason": "rate_limited"},
                          {"org_id": "org_0", "reason": "org_suspended"}, {"reason": "_"}, {"reason": "limit"},
-                         {"since": now - timedelta(minutes=30), "until": now - timedelta(minutes=10)}):
+                         ):
                 old = await queries.decisions(engine, 10_000, limit=100, **args)  # type: ignore[arg-type]
                 new = await decision_index.search(engine, limit=100, **args)  # type: ignore[arg-type]
                 assert [r["index"] for r in new] == [r["index"] for r in old] and new, args
                 assert new[0]["time"].endswith("Z") and new[0]["org_id"] == old[0]["org_id"]
             assert await decision_index.search(engine, reason="no such reason") == []
+            # A time range alone comes newest first by time (these records' times are not in leaf order).
+            since, until = now - timedelta(minutes=30), now - timedelta(minutes=10)
+            in_range = await queries.decisions(engine, 10_000, limit=10_000, since=since, until=until)
+            got_rows = await decision_index.search(engine, limit=100, since=since, until=until)
+            times = [datetime.fromisoformat(r["time"].replace("Z", "+00:00")) for r in got_rows]
+            assert len(got_rows) == min(100, len(in_range)) and times == sorted(times, reverse=True)
+            assert all(since <= t < until for t in times) and times[0] > until - timedelta(minutes=1, seconds=1)
             assert await decision_index.reason_codes(engine) == ["org_suspended", "rate_limited"]
         finally:
             await engine.dispose()

@@ -11,17 +11,18 @@ insert the same rows; the primary key keeps one.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Integer, Table, cast, func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bastion.audit.tables import audit_entries
 from bastion.console.queries import record_time
-from bastion.console.tables import console_decisions, console_index_state
+from bastion.console.tables import console_decision_minutes, console_decisions, console_index_state
 
 CURSOR = "decisions"
 
@@ -78,13 +79,31 @@ async def catch_up(engine: AsyncEngine, max_entries: int) -> int:
                 continue
             if row is not None:
                 rows.append(row)
+        if nxt > upto:
+            # Claim the range first: a process that lost the race to another one changes nothing
+            # (the per-minute counts must not count a leaf twice).
+            claimed = await conn.execute(update(console_index_state).where(
+                (console_index_state.c.name == CURSOR) & (console_index_state.c.upto == upto)).values(upto=nxt))
+            if claimed.rowcount != 1:
+                await conn.rollback()
+                return await catch_up(engine, max_entries)
         if rows:
             await conn.execute(_insert_ignore(conn, console_decisions), rows)
-        if nxt > upto:
-            await conn.execute(update(console_index_state).where(
-                (console_index_state.c.name == CURSOR) & (console_index_state.c.upto < nxt)).values(upto=nxt))
+            await _add_minutes(conn, rows)
         size = await conn.scalar(select(audit_entries.c.idx).order_by(audit_entries.c.idx.desc()).limit(1))
     return 0 if size is None else max(0, int(size) + 1 - nxt)
+
+
+async def _add_minutes(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    counts: Counter[tuple[int, str, str]] = Counter(
+        (int(r["ts"] // 60), r["decision"], r["reason"] or "") for r in rows if r["counted"])
+    if not counts:
+        return
+    m = console_decision_minutes
+    ins = (postgresql.insert(m) if conn.dialect.name == "postgresql" else sqlite.insert(m)).values([
+        {"minute": k[0], "decision": k[1], "reason": k[2], "n": n} for k, n in counts.items()])
+    await conn.execute(ins.on_conflict_do_update(index_elements=[m.c.minute, m.c.decision, m.c.reason],
+                                                 set_={"n": m.c.n + ins.excluded.n}))
 
 
 async def catch_up_all(engine: AsyncEngine, batch: int = 20_000) -> None:
@@ -113,7 +132,10 @@ async def search(engine: AsyncEngine, org_id: str | None = None, reason: str | N
         where.append(d.ts >= since.timestamp())
     if until is not None:
         where.append(d.ts < until.timestamp())
-    q = select(console_decisions).where(*where).order_by(d.idx.desc()).limit(limit)
+    # A time range alone is read along the time index (newest first); with an org or a reason, along
+    # that index (the leaf order is the time order, give or take a batch).
+    order = [d.ts.desc(), d.idx.desc()] if (since or until) and not (org_id or reason) else [d.idx.desc()]
+    q = select(console_decisions).where(*where).order_by(*order).limit(limit)
     async with engine.connect() as conn:
         rows = (await conn.execute(q)).mappings().all()
     out = []
@@ -147,28 +169,29 @@ def _bucket(span_s: float) -> tuple[int, str]:
 
 async def overview(engine: AsyncEngine, window_s: int, now: float | None = None) -> dict[str, Any]:
     """Counts per time bucket and outcome, and the top denial reasons, over the last ``window_s``
-    seconds: one GROUP BY over an indexed time range, whatever the size of the log."""
-    d = console_decisions.c
+    seconds, from the per-minute counts: at most one row per minute, outcome and reason, whatever
+    the size of the log."""
+    m = console_decision_minutes.c
     hi_bound = time.time() if now is None else now
-    in_window = [d.counted.is_(True), d.ts >= hi_bound - window_s, d.ts <= hi_bound]
+    in_window = [m.minute >= int((hi_bound - window_s) // 60), m.minute <= int(hi_bound // 60)]
     async with engine.connect() as conn:
-        lo, hi, total = (await conn.execute(select(func.min(d.ts), func.max(d.ts), func.count())
-                                            .where(*in_window))).one()
+        lo_m, hi_m, total = (await conn.execute(select(func.min(m.minute), func.max(m.minute), func.sum(m.n))
+                                                .where(*in_window))).one()
         if not total:
             return {"bucket": "minute", "buckets": [], "outcomes": [], "series": {}, "reasons": [], "total": 0,
                     "window_s": window_s}
-        width, unit = _bucket(float(hi) - float(lo))
-        start = int(float(lo) // width) * width
-        bucket = cast(func.floor((d.ts - start) / width), Integer).label("b")
-        counts = (await conn.execute(select(bucket, d.decision, func.count()).where(*in_window)
-                                     .group_by(bucket, d.decision))).all()
-        reasons = (await conn.execute(select(d.reason, func.count().label("n")).where(*in_window, d.decision == "deny")
-                                      .group_by(d.reason).order_by(func.count().desc(), d.reason).limit(10))).all()
-    n = int((float(hi) - start) // width) + 1
+        lo, hi = int(lo_m) * 60, int(hi_m) * 60
+        width, unit = _bucket(hi - lo)
+        start = lo // width * width
+        counts = (await conn.execute(select(m.minute, m.decision, func.sum(m.n)).where(*in_window)
+                                     .group_by(m.minute, m.decision))).all()
+        reasons = (await conn.execute(select(m.reason, func.sum(m.n).label("n")).where(*in_window, m.decision == "deny")
+                                      .group_by(m.reason).order_by(func.sum(m.n).desc(), m.reason).limit(10))).all()
+    n = (hi - start) // width + 1
     outcomes = sorted({str(o) for _, o, _ in counts})
     series = {o: [0] * n for o in outcomes}
-    for b, outcome, c in counts:
-        series[str(outcome)][min(int(b), n - 1)] += int(c)
+    for minute, outcome, c in counts:
+        series[str(outcome)][(int(minute) * 60 - start) // width] += int(c)
     labels = [datetime.fromtimestamp(start + i * width, UTC).strftime("%H:%M" if width < 86400 else "%m-%d")
               for i in range(n)]
     return {"bucket": unit, "buckets": labels, "outcomes": outcomes, "series": series,

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+)
 
 from bastion.store.schema import metadata
 
@@ -67,4 +79,16 @@ console_index_state = Table(
     metadata,
     Column("name", String(40), primary_key=True),
     Column("upto", BigInteger, nullable=False),
+)
+
+# Decisions counted per minute, outcome and reason ("" for none): the overview's chart reads at most
+# one row per minute and combination instead of every decision in its window.
+console_decision_minutes = Table(
+    "console_decision_minutes",
+    metadata,
+    Column("minute", BigInteger, nullable=False),  # epoch seconds // 60, UTC
+    Column("decision", String(16), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("minute", "decision", "reason"),
 )
