@@ -280,3 +280,13 @@ def test_reports_list_open_and_verify(browser: Any, rgw: tuple[Running, Path]) -
     assert "sandbox" in csp and "script-src" not in csp and csp.count("default-src") == 1
     assert page.locator("h1").count() >= 1
     shot(page, "report-html")
+
+
+def test_org_page_shows_its_monitor_cases(browser: Any, gw: Running, case_ids: list[str]) -> None:
+    page = sign_in(browser, gw, "admin")  # no monitor page for admins, but the org page shows the signals
+    page.goto(f"{gw.url}/console/orgs/{gw.orgs['active']['id']}")
+    cases = page.locator("#org-cases tbody").inner_text()
+    assert case_ids[0] in cases and "key_sharing=0.91" in cases and "open" in cases
+    assert page.locator("#org-cases").get_by_role("link", name="all open cases").count() == 0
+    page.goto(f"{gw.url}/console/orgs/{gw.orgs['suspended']['id']}")
+    assert "No monitor cases" in page.locator("#org-cases").inner_text()

@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from bastion.console import decision_index, queries
 from bastion.console.people import People, PeopleError, Person, Session, same_token
 from bastion.gateway.asgi import Message, Receive, Scope, Send
+from bastion.monitor.cases import CaseStore
 from bastion.services import Services
 
 log = logging.getLogger("bastion.console")
@@ -304,6 +305,7 @@ class Console:
         return self.render("org.html", p.request, p.session, {
             "org": org, "keys": keys, "profile": profile, "owners": owners, "transitions": transitions,
             "hits": hits, "decisions": recent, "may_act": p.person.role in ("officer", "admin"),
+            "cases": await CaseStore(self.services.engine).list(None, org_id, 20),
             "done": p.request.query_params.get("done")})
 
     @page("officer", "admin")
