@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bastion.audit.tables import audit_entries
-from bastion.console.queries import record_time
+from bastion.console.queries import chart_bucket, record_time
 from bastion.console.tables import console_decision_minutes, console_decisions, console_index_state
 
 CURSOR = "decisions"
@@ -159,14 +159,6 @@ async def reason_codes(engine: AsyncEngine, most: int = 500) -> list[str]:
     return codes
 
 
-def _bucket(span_s: float) -> tuple[int, str]:
-    if span_s <= 2 * 3600:
-        return 60, "minute"
-    if span_s <= 7 * 86400:
-        return 3600, "hour"
-    return 86400, "day"
-
-
 async def overview(engine: AsyncEngine, window_s: int, now: float | None = None) -> dict[str, Any]:
     """Counts per time bucket and outcome, and the top denial reasons, over the last ``window_s``
     seconds, from the per-minute counts: at most one row per minute, outcome and reason, whatever
@@ -181,7 +173,7 @@ async def overview(engine: AsyncEngine, window_s: int, now: float | None = None)
             return {"bucket": "minute", "buckets": [], "outcomes": [], "series": {}, "reasons": [], "total": 0,
                     "window_s": window_s}
         lo, hi = int(lo_m) * 60, int(hi_m) * 60
-        width, unit = _bucket(hi - lo)
+        width, unit = chart_bucket(hi - lo)
         start = lo // width * width
         counts = (await conn.execute(select(m.minute, m.decision, func.sum(m.n)).where(*in_window)
                                      .group_by(m.minute, m.decision))).all()

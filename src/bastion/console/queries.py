@@ -144,7 +144,8 @@ def parse_when(text: str) -> datetime | None:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
-def _bucket(span_s: float) -> tuple[int, str]:
+def chart_bucket(span_s: float) -> tuple[int, str]:
+    """The overview chart's bar width for a time span: minutes, hours or days."""
     if span_s <= 2 * 3600:
         return 60, "minute"
     if span_s <= 7 * 86400:
@@ -168,7 +169,7 @@ def overview(records: list[tuple[int, dict[str, Any]]]) -> dict[str, Any]:
     if not times:
         return {"bucket": "minute", "buckets": [], "outcomes": [], "series": {}, "reasons": [], "total": 0}
     lo, hi = min(t for t, _, _ in times), max(t for t, _, _ in times)
-    width, unit = _bucket(hi - lo)
+    width, unit = chart_bucket(hi - lo)
     start = int(lo // width) * width
     n = int((hi - start) // width) + 1
     outcomes = sorted({o for _, o, _ in times})
